@@ -1,0 +1,70 @@
+"""Resolve the pipeline's configuration from the environment, once.
+
+Every path the pipeline touches derives from a handful of environment variables
+(see the README's configuration table). Nothing here depends on the current working
+directory: defaults are anchored at the repository root, so a task started by
+Airflow, a test in a temporary folder and an analyst in ``dbt_project/`` all see the
+same files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the pipeline keeps its state.
+
+    Attributes:
+        home: Root of all state (``PZ_HOME``).
+        landing_dir: Where source extracts arrive (``PZ_LANDING_DIR``).
+        duckdb_path: The warehouse file (``PZ_DUCKDB_PATH``).
+        export_dir: Published audience files (``PZ_EXPORT_DIR``).
+        mlflow_tracking_uri: The MLflow store (``MLFLOW_TRACKING_URI``).
+        airflow_home: Airflow state for local runs (``AIRFLOW_HOME``).
+    """
+
+    home: Path
+    landing_dir: Path
+    duckdb_path: Path
+    export_dir: Path
+    mlflow_tracking_uri: str
+    airflow_home: Path
+
+    @property
+    def mlflow_dir(self) -> Path:
+        """Folder of the default SQLite MLflow store and its artifacts."""
+        return self.home / "mlflow"
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the configuration variables, applying the documented defaults.
+
+    Args:
+        env: Mapping to read instead of ``os.environ`` (used by tests).
+
+    Returns:
+        The resolved settings; paths are absolute.
+    """
+    env = dict(os.environ if env is None else env)
+    home = _path(env, "PZ_HOME", REPO_ROOT / "data")
+    mlflow_default = f"sqlite:///{home / 'mlflow' / 'mlflow.db'}"
+    return Settings(
+        home=home,
+        landing_dir=_path(env, "PZ_LANDING_DIR", home / "landing"),
+        duckdb_path=_path(env, "PZ_DUCKDB_PATH", home / "warehouse.duckdb"),
+        export_dir=_path(env, "PZ_EXPORT_DIR", home / "exports"),
+        mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or mlflow_default,
+        airflow_home=_path(env, "AIRFLOW_HOME", home / "airflow"),
+    )
