@@ -1,0 +1,658 @@
+"""Load source extracts from the landing folder into DuckDB's ``raw`` schema.
+
+Every file under ``$PZ_LANDING_DIR/<source>/<extract_date>/<entity>.<ext>`` that is new
+or changed since the last load lands in ``raw.<source>__<entity>``, as delivered, with
+the metadata columns ``_file``, ``_file_sha256``, ``_extract_date``, ``_loaded_at`` and
+``_row_number``. DuckDB's own readers do the parsing; validation against the extract
+contract (``warehouse/contract.py``) is set-based SQL, so no Python loop touches a row.
+
+Guarantees:
+
+* Idempotent: a file already loaded with the same sha256 is skipped; a file whose
+  content changed replaces its earlier rows. Loading twice changes nothing. A file that
+  failed is tried again on every load until it is fixed, so its failure keeps showing.
+* Rows that break the contract (a value that does not cast to the contract type, a
+  missing required value, a value outside the accepted set or below its minimum, a
+  malformed CSV record, a broken JSON line) go to ``raw._rejects`` with file, line,
+  column, reason and the raw text; the valid rows of the same file still load.
+* ``raw._loads`` accounts for every file: ``rows_read = rows_loaded + rows_rejected``.
+* A file that cannot be used at all (unreadable, corrupt gzip, empty with no header,
+  missing a required column, not in an extract-date folder) or whose reject rate is
+  above the threshold fails: nothing from it is loaded, the failure is recorded in
+  ``raw._loads`` with the reason, the other files still load, and the load reports it
+  (``python -m warehouse.load`` exits with status 1).
+* Each file is loaded in one transaction: its rows, rejects and accounting commit
+  together or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from warehouse.contract import ENTITIES, EXTENSIONS, METADATA_COLUMNS, Column, Entity
+from warehouse.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_REJECT_RATE = 0.05
+#: Record separator: a byte that never occurs in a JSON line, so DuckDB's CSV reader
+#: hands each line over whole.
+_LINE_DELIMITER = "\x1e"
+_ENTITIES_BY_KEY = {(e.source, e.name): e for e in ENTITIES}
+
+LOADS_COLUMNS = (
+    ("file", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("entity", "VARCHAR"),
+    ("extract_date", "DATE"),
+    ("file_sha256", "VARCHAR"),
+    ("file_bytes", "BIGINT"),
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_rejected", "BIGINT"),
+    ("status", "VARCHAR"),
+    ("error", "VARCHAR"),
+    ("loaded_at", "TIMESTAMPTZ"),
+)
+REJECTS_COLUMNS = (
+    ("file", "VARCHAR"),
+    ("file_sha256", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("entity", "VARCHAR"),
+    ("line", "BIGINT"),
+    ("column_name", "VARCHAR"),
+    ("reason", "VARCHAR"),
+    ("raw_text", "VARCHAR"),
+)
+
+
+def _ddl(table: str, columns: tuple[tuple[str, str], ...]) -> str:
+    cols = ", ".join(f'"{name}" {type_}' for name, type_ in columns)
+    return f"create table if not exists raw.{table} ({cols})"
+
+
+def raw_columns(ent: Entity) -> tuple[tuple[str, str], ...]:
+    """Contract columns then metadata columns of ``raw.<source>__<entity>``."""
+    return tuple((c.name, c.type) for c in ent.columns) + METADATA_COLUMNS
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``raw`` schema and every contract table, empty, if missing.
+
+    A source with no files still gets its table with the contract's columns, so every
+    model downstream builds.
+    """
+    con.execute("create schema if not exists raw")
+    for ent in ENTITIES:
+        con.execute(_ddl(ent.table, raw_columns(ent)))
+    con.execute(_ddl("_loads", LOADS_COLUMNS))
+    con.execute(_ddl("_rejects", REJECTS_COLUMNS))
+
+
+class FileError(Exception):
+    """A file that cannot be used at all; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class ExtractFile:
+    """One delivered file in the landing folder."""
+
+    path: Path
+    relpath: str
+    entity: Entity
+    extract_date: dt.date | None
+    reader: str
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    file: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+
+
+@dataclass
+class LoadSummary:
+    """Outcome of one load over the landing folder."""
+
+    results: list[FileResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files that could not be loaded."""
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def loaded(self) -> list[FileResult]:
+        """Files loaded by this run."""
+        return [r for r in self.results if r.status == "loaded"]
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        """Files already loaded with the same content."""
+        return [r for r in self.results if r.status == "skipped"]
+
+
+def discover(landing_dir: Path) -> tuple[list[ExtractFile], list[str]]:
+    """List the contract files under ``landing_dir`` in a stable order.
+
+    Returns:
+        The extract files, and the relative paths of files that are not part of the
+        contract (unknown source or entity, unknown extension); those are ignored.
+        Folders whose name starts with ``_`` or ``.`` are skipped entirely.
+    """
+    files: list[ExtractFile] = []
+    ignored: list[str] = []
+    for path in sorted(landing_dir.rglob("*")):
+        rel = path.relative_to(landing_dir)
+        if not path.is_file() or any(p.startswith(("_", ".")) for p in rel.parts):
+            continue
+        reader, stem = _split_extension(path.name)
+        parts = rel.parts
+        if reader is None or len(parts) != 3 or (parts[0], stem) not in _ENTITIES_BY_KEY:
+            ignored.append(rel.as_posix())
+            continue
+        try:
+            extract_date = dt.date.fromisoformat(parts[1])
+        except ValueError:
+            extract_date = None
+        files.append(
+            ExtractFile(
+                path, rel.as_posix(), _ENTITIES_BY_KEY[(parts[0], stem)], extract_date, reader
+            )
+        )
+    return files, ignored
+
+
+def _split_extension(name: str) -> tuple[str | None, str]:
+    for ext in sorted(EXTENSIONS, key=len, reverse=True):
+        if name.lower().endswith(ext):
+            return EXTENSIONS[ext], name[: -len(ext)]
+    return None, name
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _csv_header(path: Path) -> list[str]:
+    """Column names from the first line of a (possibly gzipped) CSV file."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            first = fh.readline(1 << 20)
+    except (OSError, EOFError) as exc:
+        raise FileError(f"unreadable: {exc}") from exc
+    text = first.decode("utf-8-sig", errors="replace").strip("\r\n")
+    if not text.strip():
+        raise FileError("empty file with no header")
+    return [name.strip() for name in next(csv.reader(io.StringIO(text)))]
+
+
+def _match_columns(ent: Entity, names: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Map contract column -> delivered name; return also the extra delivered names."""
+    contract = {c.name.lower(): c.name for c in ent.columns}
+    mapping: dict[str, str] = {}
+    extras: list[str] = []
+    for name in names:
+        key = name.lower()
+        if key in contract and contract[key] not in mapping:
+            mapping[contract[key]] = name
+        elif key not in contract and key and key not in [e.lower() for e in extras]:
+            extras.append(name)
+    missing = [c.name for c in ent.columns if c.required and c.name not in mapping]
+    if missing:
+        raise FileError(
+            f"missing required column(s) {', '.join(missing)} (found: {', '.join(names)})"
+        )
+    return mapping, extras
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, f: ExtractFile) -> tuple[dict[str, str], list[str]]:
+    """Read a CSV file, all VARCHAR, into temp table ``_src``; quarantine bad records."""
+    names = _csv_header(f.path)
+    mapping, extras = _match_columns(f.entity, names)
+    columns = ", ".join(f"{_literal(f'c{i}')}: 'VARCHAR'" for i in range(len(names)))
+    con.execute("drop table if exists _csv_rejects; drop table if exists _csv_scans")
+    con.execute(
+        f"""
+        create or replace temp table _read as
+        select row_number() over () as _ordinal, *
+        from read_csv({_literal(str(f.path))}, columns={{{columns}}}, header=true,
+            auto_detect=false, delim=',', quote='"', escape='"', parallel=false,
+            store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans')
+        """
+    )
+    # A record the reader could not split into the header's columns is quarantined by
+    # DuckDB with its line (record number + 1). Valid records get their true record
+    # number by filling the gaps those rejected records leave.
+    con.execute(
+        """
+        create or replace temp table _structural as
+        select line - 1 as record,
+               'malformed CSV record: ' || lower(string_agg(distinct error_type::varchar, ', '))
+                   as reason,
+               any_value(trim(csv_line, chr(10) || chr(13))) as raw_text
+        from _csv_rejects group by line
+        """
+    )
+    n_bad = con.execute("select count(*) from _structural").fetchone()[0]
+    position = {name: i for i, name in enumerate(names)}
+    selected = [
+        f"c{position[delivered]} as {_quote(col)}" for col, delivered in mapping.items()
+    ] + [f"c{position[name]} as {_quote(name.lower())}" for name in extras]
+    if n_bad:
+        record_sql = """
+            (select record, row_number() over (order by record) as _ordinal
+             from range(1, (select count(*) from _read) + (select count(*) from _structural) + 1)
+                  t(record)
+             anti join _structural using (record)) as numbering using (_ordinal)"""
+        con.execute(
+            f"create or replace temp table _src as select numbering.record as _row_number, "
+            f"{', '.join(selected)} from _read join {record_sql}"
+        )
+    else:
+        con.execute(
+            f"create or replace temp table _src as select _ordinal as _row_number, "
+            f"{', '.join(selected)} from _read"
+        )
+    return mapping, extras
+
+
+def _stage_jsonl(
+    con: duckdb.DuckDBPyConnection, f: ExtractFile
+) -> tuple[dict[str, str], list[str]]:
+    """Read a JSON-lines file line by line into ``_src``; broken lines are quarantined."""
+    con.execute(
+        f"""
+        create or replace temp table _lines as
+        select row_number() over () as _row_number, line
+        from read_csv({_literal(str(f.path))}, columns={{'line': 'VARCHAR'}}, header=false,
+            auto_detect=false, delim={_literal(_LINE_DELIMITER)}, quote='', escape='',
+            parallel=false, strict_mode=false)
+        """
+    )
+    con.execute("drop table if exists _structural")
+    con.execute(
+        """
+        create temp table _structural as
+        select _row_number as record, 'broken JSON line' as reason, line as raw_text
+        from _lines
+        where line is not null and trim(line) <> ''
+          and (not coalesce(json_valid(line), false) or json_type(line) <> 'OBJECT')
+        """
+    )
+    cols = f.entity.columns
+    paths = ", ".join(_literal(f"$.{c.name}") for c in cols)
+    selected = ", ".join(
+        f"{'v' if c.type == 'JSON' else 's'}[{i + 1}] as {_quote(c.name)}"
+        for i, c in enumerate(cols)
+    )
+    con.execute(
+        f"""
+        create or replace temp table _src as
+        select _row_number, line as _raw_line, {selected}
+        from (
+            select _row_number, line,
+                   json_extract_string(line, [{paths}]) as s,
+                   json_extract(line, [{paths}])::varchar[] as v
+            from _lines
+            where line is not null and trim(line) <> ''
+              and _row_number not in (select record from _structural)
+        )
+        """
+    )
+    return {c.name: c.name for c in cols}, []
+
+
+def _stage_parquet(
+    con: duckdb.DuckDBPyConnection, f: ExtractFile
+) -> tuple[dict[str, str], list[str]]:
+    """Read a Parquet file into ``_src`` with its row numbers."""
+    try:
+        query = f"select * from read_parquet({_literal(str(f.path))}) limit 0"
+        names = [d[0] for d in con.execute(query).description]
+    except duckdb.Error as exc:
+        raise FileError(f"unreadable Parquet: {exc}") from exc
+    mapping, extras = _match_columns(f.entity, names)
+    selected = [f"{_quote(d)}::varchar as {_quote(c)}" for c, d in mapping.items()] + [
+        f"{_quote(n)}::varchar as {_quote(n.lower())}" for n in extras
+    ]
+    con.execute("drop table if exists _structural")
+    con.execute("create temp table _structural (record bigint, reason varchar, raw_text varchar)")
+    con.execute(
+        f"""
+        create or replace temp table _src as
+        select file_row_number + 1 as _row_number, {", ".join(selected)}
+        from read_parquet({_literal(str(f.path))}, file_row_number=true)
+        """
+    )
+    return mapping, extras
+
+
+def _typed(col: Column) -> str:
+    """SQL for the value of ``col`` in ``_src`` cast to its contract type (NULL if blank)."""
+    raw = f"nullif(trim(_src.{_quote(col.name)}), '')"
+    if col.type == "VARCHAR":
+        return f"_src.{_quote(col.name)}"
+    if col.type == "JSON":
+        return f"case when json_valid({raw}) then {raw}::json end"
+    return f"try_cast({raw} as {col.type})"
+
+
+def _violations(ent: Entity, present: set[str]) -> list[tuple[str, str, str]]:
+    """(column, condition over ``_src``, reason SQL) for every contract rule."""
+    rules: list[tuple[str, str, str]] = []
+    for col in ent.columns:
+        if col.name not in present:
+            continue
+        raw = f"nullif(trim(_src.{_quote(col.name)}), '')"
+        value = _typed(col)
+        if col.required:
+            rules.append((col.name, f"{raw} is null", "'missing required value'"))
+        if col.type != "VARCHAR":
+            rules.append(
+                (
+                    col.name,
+                    f"{raw} is not null and {value} is null",
+                    f"'cannot read ' || {_literal(repr_sql_hint(col))} || ' from ' || {raw}",
+                )
+            )
+        if col.accepted:
+            allowed = ", ".join(_literal(a.lower()) for a in col.accepted)
+            rules.append(
+                (
+                    col.name,
+                    f"{raw} is not null and lower({raw}) not in ({allowed})",
+                    f"'value ' || {raw} || ' not in ({', '.join(col.accepted)})'",
+                )
+            )
+        if col.min_value is not None:
+            rules.append(
+                (
+                    col.name,
+                    f"{value} < {col.min_value}",
+                    f"'value ' || {raw} || ' below minimum {col.min_value:g}'",
+                )
+            )
+    for group in ent.one_of:
+        cols = [c for c in group if c in present]
+        cond = " and ".join(f"nullif(trim(_src.{_quote(c)}), '') is null" for c in cols) or "true"
+        rules.append(("|".join(group), cond, f"'needs one of {', '.join(group)}'"))
+    return rules
+
+
+def repr_sql_hint(col: Column) -> str:
+    """Human name of a contract type for reject reasons."""
+    return {
+        "TIMESTAMPTZ": "an ISO 8601 timestamp",
+        "DATE": "a date",
+        "DOUBLE": "a number",
+        "INTEGER": "an integer",
+        "BOOLEAN": "a boolean",
+        "JSON": "a JSON object",
+    }.get(col.type, col.type)
+
+
+def _existing_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "select lower(column_name) from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ?",
+        [table],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _load_one(
+    con: duckdb.DuckDBPyConnection,
+    f: ExtractFile,
+    sha: str,
+    loaded_at: dt.datetime,
+    max_reject_rate: float,
+) -> FileResult:
+    """Stage, validate and write one file; raises FileError when it is unusable."""
+    if f.extract_date is None:
+        raise FileError("not in an extract-date folder (<source>/<YYYY-MM-DD>/<entity>.<ext>)")
+    ent = f.entity
+    stage = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}[f.reader]
+    try:
+        mapping, extras = stage(con, f)
+    except duckdb.Error as exc:
+        raise FileError(f"unreadable: {str(exc).splitlines()[0]}") from exc
+    present = set(mapping)
+    rules = _violations(ent, present)
+    delivered = list(mapping) + [n.lower() for n in extras]
+    record_json = (
+        "_src._raw_line"
+        if f.reader == "jsonl"
+        else "to_json({" + ", ".join(f"{_literal(n)}: _src.{_quote(n)}" for n in delivered) + "})"
+    )
+    con.execute("drop table if exists _bad")
+    union = " union all ".join(
+        f"select _src._row_number as record, {_literal(column)} as column_name, "
+        f"{reason} as reason, {record_json}::varchar as raw_text from _src where {cond}"
+        for column, cond, reason in rules
+    )
+    con.execute(
+        "create temp table _bad as "
+        + (
+            union
+            or "select null::bigint as record, '' as column_name, '' as reason, '' as raw_text"
+        )
+        + (" where false" if not union else "")
+    )
+    rows_valid_read = con.execute("select count(*) from _src").fetchone()[0]
+    n_structural = con.execute("select count(*) from _structural").fetchone()[0]
+    n_bad_semantic = con.execute("select count(distinct record) from _bad").fetchone()[0]
+    rows_read = rows_valid_read + n_structural
+    rows_rejected = n_bad_semantic + n_structural
+    rows_loaded = rows_read - rows_rejected
+    if rows_read and rows_rejected / rows_read > max_reject_rate:
+        raise FileError(
+            f"{rows_rejected} of {rows_read} rows rejected "
+            f"({rows_rejected / rows_read:.1%} > {max_reject_rate:.1%})"
+        )
+
+    existing = _existing_columns(con, ent.table)
+    for name in extras:
+        if name.lower() not in existing:
+            con.execute(f"alter table raw.{ent.table} add column {_quote(name.lower())} varchar")
+    target = [c.name for c in ent.columns] + [n.lower() for n in extras]
+    values = [_typed(c) if c.name in present else f"null::{c.type}" for c in ent.columns] + [
+        f"_src.{_quote(n.lower())}" for n in extras
+    ]
+    meta = ", ".join(_quote(m) for m, _ in METADATA_COLUMNS)
+    con.execute(
+        f"""
+        insert into raw.{ent.table} ({", ".join(_quote(t) for t in target)}, {meta})
+        select {", ".join(values)}, ?, ?, ?, ?, _src._row_number
+        from _src anti join _bad on _src._row_number = _bad.record
+        order by _src._row_number
+        """,
+        [f.relpath, sha, f.extract_date, loaded_at],
+    )
+    con.execute(
+        """
+        insert into raw._rejects
+        select ?, ?, ?, ?, record + ?, column_name, reason, raw_text from (
+            select record, column_name, reason, raw_text from _bad
+            union all
+            select record, null, reason, raw_text from _structural
+        ) order by record, column_name
+        """,
+        # CSV lines count the header; JSON lines and Parquet rows are counted from 1.
+        [f.relpath, sha, ent.source, ent.name, 1 if f.reader == "csv" else 0],
+    )
+    return FileResult(f.relpath, "loaded", rows_read, rows_loaded, rows_rejected)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    f: ExtractFile,
+    sha: str,
+    size: int,
+    result: FileResult,
+    loaded_at: dt.datetime,
+) -> None:
+    con.execute(
+        "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            f.relpath,
+            f.entity.source,
+            f.entity.name,
+            f.extract_date,
+            sha,
+            size,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            result.status,
+            result.error,
+            loaded_at,
+        ],
+    )
+
+
+def load_landing(
+    landing_dir: Path | str,
+    duckdb_path: Path | str,
+    *,
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
+) -> LoadSummary:
+    """Load every new or changed extract file under ``landing_dir`` into ``raw``.
+
+    Args:
+        landing_dir: The landing folder (``PZ_LANDING_DIR``).
+        duckdb_path: The warehouse file (``PZ_DUCKDB_PATH``); created if missing.
+        max_reject_rate: A file with a larger share of rejected rows fails as a whole.
+
+    Returns:
+        What happened to each file. Failed files are listed in ``summary.failed``;
+        the caller decides whether that stops the run (the CLI exits with status 1).
+    """
+    landing_dir = Path(landing_dir)
+    duckdb_path = Path(duckdb_path)
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    summary = LoadSummary()
+    files, summary.ignored = discover(landing_dir) if landing_dir.exists() else ([], [])
+    for rel in summary.ignored:
+        log.warning("ignoring %s: not a file of the extract contract", rel)
+    loaded_at = dt.datetime.now(dt.UTC)
+    with duckdb.connect(str(duckdb_path)) as con:
+        con.execute("set timezone = 'UTC'")
+        ensure_raw_tables(con)
+        seen = dict(
+            ((file, sha), status)
+            for file, sha, status in con.execute(
+                "select file, file_sha256, status from raw._loads"
+            ).fetchall()
+        )
+        for f in files:
+            sha = sha256_file(f.path)
+            # A failed file is tried again (and reported again) until it is fixed.
+            if seen.get((f.relpath, sha)) == "loaded":
+                summary.results.append(FileResult(f.relpath, "skipped"))
+                continue
+            size = f.path.stat().st_size
+            started = time.perf_counter()
+            con.execute("begin transaction")
+            try:
+                result = _load_one(con, f, sha, loaded_at, max_reject_rate)
+                # A changed file replaces what its earlier versions loaded.
+                con.execute(
+                    f"delete from raw.{f.entity.table} where _file = ? and _file_sha256 <> ?",
+                    [f.relpath, sha],
+                )
+                con.execute(
+                    "delete from raw._rejects where file = ? and file_sha256 <> ?",
+                    [f.relpath, sha],
+                )
+                con.execute("delete from raw._loads where file = ?", [f.relpath])
+                _record(con, f, sha, size, result, loaded_at)
+                con.execute("commit")
+                log.info(
+                    "loaded %s: %d rows, %d rejected (%.2fs)",
+                    f.relpath,
+                    result.rows_loaded,
+                    result.rows_rejected,
+                    time.perf_counter() - started,
+                )
+            except (FileError, duckdb.Error) as exc:
+                con.execute("rollback")
+                message = str(exc).splitlines()[0]
+                result = FileResult(f.relpath, "failed", error=message)
+                con.execute(
+                    "delete from raw._loads where file = ? and file_sha256 = ?", [f.relpath, sha]
+                )
+                _record(con, f, sha, size, result, loaded_at)
+                log.error("failed %s: %s", f.relpath, message)
+            summary.results.append(result)
+        con.execute(
+            "drop table if exists _read; drop table if exists _src; drop table if exists _bad;"
+            "drop table if exists _lines; drop table if exists _structural"
+        )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python -m warehouse.load``."""
+    settings = load_settings()
+    parser = argparse.ArgumentParser(
+        prog="python -m warehouse.load", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--landing-dir", type=Path, default=settings.landing_dir)
+    parser.add_argument("--duckdb-path", type=Path, default=settings.duckdb_path)
+    parser.add_argument(
+        "--max-reject-rate",
+        type=float,
+        default=DEFAULT_MAX_REJECT_RATE,
+        help="fail a file whose share of rejected rows is above this (default 0.05)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    summary = load_landing(args.landing_dir, args.duckdb_path, max_reject_rate=args.max_reject_rate)
+    rows = sum(r.rows_loaded for r in summary.loaded)
+    rejected = sum(r.rows_rejected for r in summary.loaded)
+    print(
+        f"{len(summary.loaded)} files loaded ({rows} rows, {rejected} rejected), "
+        f"{len(summary.skipped)} unchanged, {len(summary.failed)} failed, "
+        f"{len(summary.ignored)} ignored"
+    )
+    for r in summary.failed:
+        print(f"FAILED {r.file}: {r.error}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
