@@ -297,7 +297,8 @@ def _stage_jsonl(
     con.execute(
         f"""
         create or replace temp table _lines as
-        select row_number() over () as _row_number, line
+        select row_number() over () as _row_number, line,
+               coalesce(json_valid(line), false) and left(ltrim(line), 1) = '{{' as _ok
         from read_csv({_literal(str(f.path))}, columns={{'line': 'VARCHAR'}}, header=false,
             auto_detect=false, delim={_literal(_LINE_DELIMITER)}, quote='', escape='',
             parallel=false, strict_mode=false)
@@ -309,14 +310,16 @@ def _stage_jsonl(
         create temp table _structural as
         select _row_number as record, 'broken JSON line' as reason, line as raw_text
         from _lines
-        where line is not null and trim(line) <> ''
-          and (not coalesce(json_valid(line), false) or json_type(line) <> 'OBJECT')
+        where not _ok and line is not null and trim(line) <> ''
         """
     )
     cols = f.entity.columns
     paths = ", ".join(_literal(f"$.{c.name}") for c in cols)
+    # One parse per line: json_extract_string returns strings unquoted and objects as
+    # their JSON text; a JSON null becomes SQL NULL.
     selected = ", ".join(
-        f"{'v' if c.type == 'JSON' else 's'}[{i + 1}] as {_quote(c.name)}"
+        (f"nullif(s[{i + 1}], 'null')" if c.type == "JSON" else f"s[{i + 1}]")
+        + f" as {_quote(c.name)}"
         for i, c in enumerate(cols)
     )
     con.execute(
@@ -325,11 +328,9 @@ def _stage_jsonl(
         select _row_number, line as _raw_line, {selected}
         from (
             select _row_number, line,
-                   json_extract_string(line, [{paths}]) as s,
-                   json_extract(line, [{paths}])::varchar[] as v
+                   json_extract_string(line, [{paths}]) as s
             from _lines
-            where line is not null and trim(line) <> ''
-              and _row_number not in (select record from _structural)
+            where _ok
         )
         """
     )
@@ -361,26 +362,40 @@ def _stage_parquet(
     return mapping, extras
 
 
-def _typed(col: Column) -> str:
-    """SQL for the value of ``col`` in ``_src`` cast to its contract type (NULL if blank)."""
+def _typed(col: Column, json_checked: bool = False) -> str:
+    """SQL for the value of ``col`` in ``_src`` cast to its contract type (NULL if blank).
+
+    Args:
+        col: The contract column.
+        json_checked: JSON values come from an already parsed JSON line, so they are
+            known to be valid JSON and need no second parse.
+    """
     raw = f"nullif(trim(_src.{_quote(col.name)}), '')"
     if col.type == "VARCHAR":
         return f"_src.{_quote(col.name)}"
     if col.type == "JSON":
+        if json_checked:
+            return f"_src.{_quote(col.name)}::json"
         return f"case when json_valid({raw}) then {raw}::json end"
     return f"try_cast({raw} as {col.type})"
 
 
-def _violations(ent: Entity, present: set[str]) -> list[tuple[str, str, str]]:
+def _violations(ent: Entity, present: set[str], json_checked: bool) -> list[tuple[str, str, str]]:
     """(column, condition over ``_src``, reason SQL) for every contract rule."""
     rules: list[tuple[str, str, str]] = []
     for col in ent.columns:
         if col.name not in present:
             continue
         raw = f"nullif(trim(_src.{_quote(col.name)}), '')"
-        value = _typed(col)
+        value = _typed(col, json_checked)
         if col.required:
             rules.append((col.name, f"{raw} is null", "'missing required value'"))
+        if col.type == "JSON":
+            if not json_checked:
+                rules.append(
+                    (col.name, f"{raw} is not null and {value} is null", "'not valid JSON'")
+                )
+            continue
         if col.type != "VARCHAR":
             rules.append(
                 (
@@ -451,27 +466,28 @@ def _load_one(
     except duckdb.Error as exc:
         raise FileError(f"unreadable: {str(exc).splitlines()[0]}") from exc
     present = set(mapping)
-    rules = _violations(ent, present)
+    json_checked = f.reader == "jsonl"
+    rules = _violations(ent, present, json_checked)
     delivered = list(mapping) + [n.lower() for n in extras]
     record_json = (
         "_src._raw_line"
         if f.reader == "jsonl"
         else "to_json({" + ", ".join(f"{_literal(n)}: _src.{_quote(n)}" for n in delivered) + "})"
     )
+    # One scan finds the (few) rows breaking any rule; the reasons are then worked out
+    # on those rows only.
+    any_rule = " or ".join(f"({cond})" for _, cond, _ in rules) or "false"
+    con.execute(f"create or replace temp table _suspect as select * from _src where {any_rule}")
     con.execute("drop table if exists _bad")
-    union = " union all ".join(
-        f"select _src._row_number as record, {_literal(column)} as column_name, "
-        f"{reason} as reason, {record_json}::varchar as raw_text from _src where {cond}"
-        for column, cond, reason in rules
-    )
     con.execute(
-        "create temp table _bad as "
-        + (
-            union
-            or "select null::bigint as record, '' as column_name, '' as reason, '' as raw_text"
-        )
-        + (" where false" if not union else "")
+        "create temp table _bad (record bigint, column_name varchar, reason varchar, "
+        "raw_text varchar)"
     )
+    for column, cond, reason in rules:
+        con.execute(
+            f"insert into _bad select _src._row_number, {_literal(column)}, {reason}, "
+            f"{record_json}::varchar from _suspect as _src where {cond}"
+        )
     rows_valid_read = con.execute("select count(*) from _src").fetchone()[0]
     n_structural = con.execute("select count(*) from _structural").fetchone()[0]
     n_bad_semantic = con.execute("select count(distinct record) from _bad").fetchone()[0]
@@ -489,16 +505,15 @@ def _load_one(
         if name.lower() not in existing:
             con.execute(f"alter table raw.{ent.table} add column {_quote(name.lower())} varchar")
     target = [c.name for c in ent.columns] + [n.lower() for n in extras]
-    values = [_typed(c) if c.name in present else f"null::{c.type}" for c in ent.columns] + [
-        f"_src.{_quote(n.lower())}" for n in extras
-    ]
+    values = [
+        _typed(c, json_checked) if c.name in present else f"null::{c.type}" for c in ent.columns
+    ] + [f"_src.{_quote(n.lower())}" for n in extras]
     meta = ", ".join(_quote(m) for m, _ in METADATA_COLUMNS)
     con.execute(
         f"""
         insert into raw.{ent.table} ({", ".join(_quote(t) for t in target)}, {meta})
         select {", ".join(values)}, ?, ?, ?, ?, _src._row_number
         from _src anti join _bad on _src._row_number = _bad.record
-        order by _src._row_number
         """,
         [f.relpath, sha, f.extract_date, loaded_at],
     )
@@ -570,7 +585,7 @@ def load_landing(
         log.warning("ignoring %s: not a file of the extract contract", rel)
     loaded_at = dt.datetime.now(dt.UTC)
     with duckdb.connect(str(duckdb_path)) as con:
-        con.execute("set timezone = 'UTC'")
+        con.execute("set timezone = 'UTC'; set enable_progress_bar = false")
         ensure_raw_tables(con)
         seen = dict(
             ((file, sha), status)
@@ -620,7 +635,8 @@ def load_landing(
             summary.results.append(result)
         con.execute(
             "drop table if exists _read; drop table if exists _src; drop table if exists _bad;"
-            "drop table if exists _lines; drop table if exists _structural"
+            "drop table if exists _lines; drop table if exists _structural;"
+            "drop table if exists _suspect"
         )
     return summary
 
