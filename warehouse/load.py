@@ -47,6 +47,9 @@ from warehouse.settings import load_settings
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_REJECT_RATE = 0.05
+#: The reject rate only fails a file with at least this many rejected rows, so one bad
+#: row in a ten-row delivery is quarantined rather than failing the file.
+DEFAULT_MIN_REJECTS_TO_FAIL = 10
 #: Record separator: a byte that never occurs in a JSON line, so DuckDB's CSV reader
 #: hands each line over whole.
 _LINE_DELIMITER = "\x1e"
@@ -455,6 +458,7 @@ def _load_one(
     sha: str,
     loaded_at: dt.datetime,
     max_reject_rate: float,
+    min_rejects_to_fail: int,
 ) -> FileResult:
     """Stage, validate and write one file; raises FileError when it is unusable."""
     if f.extract_date is None:
@@ -494,7 +498,7 @@ def _load_one(
     rows_read = rows_valid_read + n_structural
     rows_rejected = n_bad_semantic + n_structural
     rows_loaded = rows_read - rows_rejected
-    if rows_read and rows_rejected / rows_read > max_reject_rate:
+    if rows_rejected >= min_rejects_to_fail and rows_rejected / rows_read > max_reject_rate:
         raise FileError(
             f"{rows_rejected} of {rows_read} rows rejected "
             f"({rows_rejected / rows_read:.1%} > {max_reject_rate:.1%})"
@@ -564,13 +568,15 @@ def load_landing(
     duckdb_path: Path | str,
     *,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
+    min_rejects_to_fail: int = DEFAULT_MIN_REJECTS_TO_FAIL,
 ) -> LoadSummary:
     """Load every new or changed extract file under ``landing_dir`` into ``raw``.
 
     Args:
         landing_dir: The landing folder (``PZ_LANDING_DIR``).
         duckdb_path: The warehouse file (``PZ_DUCKDB_PATH``); created if missing.
-        max_reject_rate: A file with a larger share of rejected rows fails as a whole.
+        max_reject_rate: A file with a larger share of rejected rows fails as a whole…
+        min_rejects_to_fail: …provided it has at least this many rejected rows.
 
     Returns:
         What happened to each file. Failed files are listed in ``summary.failed``;
@@ -603,7 +609,7 @@ def load_landing(
             started = time.perf_counter()
             con.execute("begin transaction")
             try:
-                result = _load_one(con, f, sha, loaded_at, max_reject_rate)
+                result = _load_one(con, f, sha, loaded_at, max_reject_rate, min_rejects_to_fail)
                 # A changed file replaces what its earlier versions loaded.
                 con.execute(
                     f"delete from raw.{f.entity.table} where _file = ? and _file_sha256 <> ?",
@@ -655,9 +661,20 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MAX_REJECT_RATE,
         help="fail a file whose share of rejected rows is above this (default 0.05)",
     )
+    parser.add_argument(
+        "--min-rejects-to-fail",
+        type=int,
+        default=DEFAULT_MIN_REJECTS_TO_FAIL,
+        help="the reject rate fails a file only with at least this many rejects (default 10)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    summary = load_landing(args.landing_dir, args.duckdb_path, max_reject_rate=args.max_reject_rate)
+    summary = load_landing(
+        args.landing_dir,
+        args.duckdb_path,
+        max_reject_rate=args.max_reject_rate,
+        min_rejects_to_fail=args.min_rejects_to_fail,
+    )
     rows = sum(r.rows_loaded for r in summary.loaded)
     rejected = sum(r.rows_rejected for r in summary.loaded)
     print(

@@ -242,8 +242,10 @@ def test_json_lines_and_parquet(landing: Path, db: Path) -> None:
         ),
         (
             "shop/2026-03-01/orders.csv",
-            f"{ORDERS_HEADER}\no1,c1,2026-03-01,web,1,placed\no2,c1,bad,web,1,placed\n",
-            "1 of 2 rows rejected",
+            f"{ORDERS_HEADER}\n"
+            + "o1,c1,2026-03-01,web,1,placed\n" * 90
+            + "o2,c1,bad,web,1,placed\n" * 10,
+            "10 of 100 rows rejected (10.0% > 5.0%)",
         ),
     ],
     ids=["missing-required-column", "empty", "corrupt-gzip", "no-date-folder", "reject-rate"],
@@ -267,6 +269,18 @@ def test_unusable_file_fails_alone(
     assert query(db, "select count(*) from raw.shop__orders") == [(0,)]
     assert query(db, "select status, error from raw._loads where file = ?", [rel]) == [
         ("failed", failed[0].error)
+    ]
+
+
+def test_a_few_rejects_in_a_tiny_file_do_not_fail_it(landing: Path, db: Path) -> None:
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv",
+        f"{ORDERS_HEADER}\no1,c1,2026-03-01,web,1,placed\no2,c1,bad,web,1,placed\n",
+    )
+    summary = load_landing(landing, db)
+    assert [(r.status, r.rows_loaded, r.rows_rejected) for r in summary.results] == [
+        ("loaded", 1, 1)
     ]
 
 
