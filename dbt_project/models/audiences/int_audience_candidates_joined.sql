@@ -1,0 +1,151 @@
+{#- One row per person with everything an audience rule may test: the customer 360,
+    RFM, rule segments, tonight's ML scores, the open cart and the top three
+    recommendations, plus the hashed identifiers ads files carry. Rules in
+    _audiences__models.yml are SQL predicates over these columns. Ephemeral: it is the
+    audiences' working set, not a table anyone should read. -#}
+{{ config(materialized='ephemeral') }}
+
+with
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+rfm as (
+    select * from {{ ref('customer_rfm') }}
+),
+
+rule_segments as (
+    select * from {{ ref('customer_segments_rules') }}
+),
+
+interactions as (
+    select * from {{ ref('fct_product_interactions') }}
+    where occurred_at < {{ run_end() }}
+),
+
+products as (
+    select * from {{ ref('dim_products') }}
+),
+
+churn_scores as (
+    select * from {{ source('ml', 'churn_scores') }}
+    where run_date = {{ run_date() }}
+),
+
+ml_segments as (
+    select * from {{ source('ml', 'customer_segments') }}
+    where run_date = {{ run_date() }}
+),
+
+recommendations as (
+    select * from {{ source('ml', 'recommendations') }}
+    where run_date = {{ run_date() }} and rank <= 3
+),
+
+carts as (
+    select
+        person_id,
+        max(occurred_at) filter (where interaction_type = 'cart_add') as last_cart_add_at,
+        max(occurred_at) filter (where interaction_type = 'purchase') as last_purchase_at,
+        arg_max(product_id, occurred_at) filter (where interaction_type = 'cart_add')
+            as last_cart_product_id,
+    from interactions
+    group by person_id
+),
+
+top_recommendations as (
+    select
+        recommendations.person_id,
+        max(case when rank = 1 then recommendations.product_id end) as rec_1_product_id,
+        max(case when rank = 1 then products.product_name end) as rec_1_product_name,
+        max(case when rank = 2 then recommendations.product_id end) as rec_2_product_id,
+        max(case when rank = 2 then products.product_name end) as rec_2_product_name,
+        max(case when rank = 3 then recommendations.product_id end) as rec_3_product_id,
+        max(case when rank = 3 then products.product_name end) as rec_3_product_name,
+    from recommendations
+    left join products on products.product_id = recommendations.product_id
+    group by recommendations.person_id
+),
+
+value_ranks as (
+    select
+        person_id,
+        lifetime_revenue > median(lifetime_revenue) over () as is_above_median_value,
+    from customers
+    where lifetime_orders > 0
+),
+
+final as (
+    select
+        customers.person_id,
+        customers.customer_id,
+        customers.email,
+        customers.phone,
+        customers.first_name,
+        customers.country,
+        customers.preferred_category,
+        customers.engagement_tier,
+        rfm.rfm_segment,
+        rfm.r_score || rfm.f_score || rfm.m_score as rfm_cell,
+        ml_segments.segment_name as ml_segment_name,
+        churn_scores.risk_band as churn_risk_band,
+        churn_scores.top_reasons as churn_top_reasons,
+        carts.last_cart_product_id as abandoned_product_id,
+        abandoned.product_name as abandoned_product_name,
+        top_recommendations.rec_1_product_id,
+        top_recommendations.rec_1_product_name,
+        top_recommendations.rec_2_product_id,
+        top_recommendations.rec_2_product_name,
+        top_recommendations.rec_3_product_id,
+        top_recommendations.rec_3_product_name,
+        {#- Ads identifiers: Google Customer Match normalization (see warehouse/export.py). -#}
+        sha256(lower(trim(customers.email))) as email_sha256,
+        case when customers.phone like '+%' then sha256(customers.phone) end as phone_sha256,
+        customers.lifetime_orders,
+        customers.lifetime_revenue,
+        customers.avg_order_value,
+        customers.sessions_30d,
+        customers.product_views_30d,
+        customers.product_views_90d,
+        customers.cart_adds_90d,
+        customers.email_opens_90d,
+        customers.email_clicks_90d,
+        rfm.recency_days,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        churn_scores.churn_probability,
+        {{ dbt.datediff('customers.first_order_at', run_date(), 'day') }}
+            as days_since_first_order,
+        {{ dbt.datediff('customers.last_order_at', run_date(), 'day') }}
+            as days_since_last_order,
+        {{ dbt.datediff('carts.last_cart_add_at', run_date(), 'day') }}
+            as days_since_last_cart_add,
+        customers.has_email_consent,
+        customers.has_sms_consent,
+        customers.has_ads_consent,
+        customers.has_personalization_consent,
+        coalesce(carts.last_cart_add_at > coalesce(carts.last_purchase_at, customers.last_order_at,
+            cast('1970-01-01' as timestamp)), false) as has_open_cart,
+        coalesce(value_ranks.is_above_median_value, false) as is_above_median_value,
+        coalesce(rule_segments.is_vip, false) as is_vip,
+        coalesce(rule_segments.is_new_customer, false) as is_new_customer,
+        coalesce(rule_segments.is_at_risk, false) as is_at_risk,
+        coalesce(rule_segments.is_lapsed, false) as is_lapsed,
+        {{ run_date() }} as run_date,
+        customers.first_order_at,
+        customers.last_order_at,
+        carts.last_cart_add_at,
+    from customers
+    left join rfm on rfm.person_id = customers.person_id
+    left join rule_segments on rule_segments.person_id = customers.person_id
+    left join churn_scores on churn_scores.person_id = customers.person_id
+    left join ml_segments on ml_segments.person_id = customers.person_id
+    left join carts on carts.person_id = customers.person_id
+    left join products as abandoned on abandoned.product_id = carts.last_cart_product_id
+    left join top_recommendations on top_recommendations.person_id = customers.person_id
+    left join value_ranks on value_ranks.person_id = customers.person_id
+)
+
+select * from final

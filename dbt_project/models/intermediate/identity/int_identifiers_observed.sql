@@ -1,0 +1,59 @@
+{#- Every sighting of an identifier, and the customer id it was seen with (if any). -#}
+with
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+events as (
+    select * from {{ ref('stg_web__events') }}
+),
+
+email_events as (
+    select * from {{ ref('stg_email__email_events') }}
+),
+
+sightings as (
+    select 'customer_id' as identifier_type, customer_id as identifier_value,
+           customer_id as linked_customer_id, created_at as seen_at, updated_at as last_at
+    from customers
+    union all
+    select 'email', email, customer_id, created_at, updated_at
+    from customers where email is not null
+    union all
+    select 'loyalty_id', loyalty_id, customer_id, created_at, updated_at
+    from customers where loyalty_id is not null
+    union all
+    select 'anonymous_id', anonymous_id, user_id, min(occurred_at), max(occurred_at)
+    from events where anonymous_id is not null
+    group by anonymous_id, user_id
+    union all
+    select 'customer_id', user_id, user_id, min(occurred_at), max(occurred_at)
+    from events where user_id is not null
+    group by user_id
+    union all
+    select 'email', email, user_id, min(occurred_at), max(occurred_at)
+    from events where email is not null
+    group by email, user_id
+    union all
+    select 'customer_id', customer_id, customer_id, min(occurred_at), max(occurred_at)
+    from email_events where customer_id is not null
+    group by customer_id
+    union all
+    select 'email', email, customer_id, min(occurred_at), max(occurred_at)
+    from email_events where email is not null
+    group by email, customer_id
+),
+
+final as (
+    select
+        identifier_type,
+        identifier_value,
+        linked_customer_id,
+        min(seen_at) as first_seen_at,
+        max(last_at) as last_seen_at,
+    from sightings
+    group by identifier_type, identifier_value, linked_customer_id
+)
+
+select * from final

@@ -1,0 +1,9 @@
+select
+    product_id,
+    product_name,
+    category,
+    subcategory,
+    brand,
+    price,
+    is_active,
+from {{ ref('stg_shop__products') }}

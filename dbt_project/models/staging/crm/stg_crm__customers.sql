@@ -1,0 +1,46 @@
+{#- One row per CRM customer id: the latest version delivered on or before run_date,
+    normalized. Duplicate people stay separate here; identity resolution merges them. -#}
+with
+
+source as (
+    select * from {{ source('raw', 'crm__customers') }}
+    where _extract_date <= {{ run_date() }}
+),
+
+calling_codes as (
+    select * from {{ ref('country_calling_codes') }}
+),
+
+latest as (
+    select
+        *,
+        row_number() over (
+            partition by customer_id order by {{ latest_first('updated_at') }}
+        ) as version_rank
+    from source
+),
+
+final as (
+    select
+        trim(latest.customer_id) as customer_id,
+        {{ normalize_email('latest.email') }} as email,
+        {{ normalize_phone('latest.phone', 'calling_codes.calling_code') }} as phone,
+        nullif(trim(latest.first_name), '') as first_name,
+        nullif(trim(latest.last_name), '') as last_name,
+        nullif(trim(latest.gender), '') as gender,
+        nullif(trim(latest.city), '') as city,
+        nullif(trim(latest.region), '') as region,
+        upper(nullif(trim(latest.country), '')) as country,
+        nullif(trim(latest.postal_code), '') as postal_code,
+        nullif(trim(latest.loyalty_id), '') as loyalty_id,
+        latest.birth_date,
+        cast(latest.created_at as timestamp) as created_at,
+        cast(latest.updated_at as timestamp) as updated_at,
+    from latest
+    left join calling_codes
+        on upper(trim(latest.country)) = calling_codes.country
+    where latest.version_rank = 1
+      and latest.created_at < {{ run_end() }}
+)
+
+select * from final

@@ -1,0 +1,32 @@
+with
+
+source as (
+    select * from {{ source('raw', 'pos__transactions') }}
+    where _extract_date <= {{ run_date() }}
+),
+
+latest as (
+    select
+        *,
+        row_number() over (
+            partition by transaction_id, line_number order by _extract_date desc, _row_number desc
+        ) as version_rank
+    from source
+),
+
+final as (
+    select
+        trim(transaction_id) as transaction_id,
+        line_number,
+        trim(store_id) as store_id,
+        nullif(trim(loyalty_id), '') as loyalty_id,
+        trim(product_id) as product_id,
+        quantity,
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        cast(transaction_ts as timestamp) as purchased_at,
+    from latest
+    where version_rank = 1
+      and transaction_ts < {{ run_end() }}
+)
+
+select * from final

@@ -1,0 +1,37 @@
+{#- Web and app orders: the latest delivered version of each order (status changes are
+    re-delivered), placed on or before run_date. -#}
+with
+
+source as (
+    select * from {{ source('raw', 'shop__orders') }}
+    where _extract_date <= {{ run_date() }}
+),
+
+latest as (
+    select
+        *,
+        row_number() over (
+            partition by order_id order by {{ latest_first('updated_at') }}
+        ) as version_rank
+    from source
+),
+
+final as (
+    select
+        trim(order_id) as order_id,
+        trim(customer_id) as customer_id,
+        coalesce(lower(trim(channel)), 'web') as channel,
+        upper(currency) as currency,
+        lower(trim(status)) as status,
+        cast(coalesce(subtotal, total) as decimal(18, 2)) as subtotal,
+        cast(coalesce(discount, 0) as decimal(18, 2)) as discount,
+        cast(coalesce(shipping, 0) as decimal(18, 2)) as shipping,
+        cast(total as decimal(18, 2)) as total,
+        cast(order_ts as timestamp) as ordered_at,
+        cast(updated_at as timestamp) as updated_at,
+    from latest
+    where version_rank = 1
+      and order_ts < {{ run_end() }}
+)
+
+select * from final

@@ -1,0 +1,115 @@
+"""Real dbt over a generated sample: identity, marts invariants, point-in-time features."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.integration.conftest import END, copy_until, dbt
+from warehouse.load import load_landing
+
+pytestmark = pytest.mark.integration
+
+
+def test_identity_resolution_matches_the_truth(built_warehouse: Path, sample_landing: Path) -> None:
+    """Pairwise precision and recall of 'these two customer ids are one person' >= 0.98."""
+    truth = sample_landing / "_truth" / "identifiers.parquet"
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        tp, fp, fn, erased = con.execute(
+            f"""
+            with truth as (
+                select person_key, identifier_value as customer_id
+                from '{truth}' where identifier_type = 'customer_id'
+            ),
+            resolved as (
+                select person_id, identifier_value as customer_id
+                from marts.person_identifiers where identifier_type = 'customer_id'
+            ),
+            joined as (select * from truth join resolved using (customer_id)),
+            pairs as (
+                select a.person_key = b.person_key as same_truth,
+                       a.person_id = b.person_id as same_resolved
+                from joined a join joined b
+                  on a.customer_id < b.customer_id
+                 and (a.person_key = b.person_key or a.person_id = b.person_id)
+            )
+            select count(*) filter (where same_truth and same_resolved),
+                   count(*) filter (where same_resolved and not same_truth),
+                   count(*) filter (where same_truth and not same_resolved),
+                   (select count(*) from truth) - (select count(*) from joined)
+            from pairs
+            """
+        ).fetchone()
+    assert tp > 20, "the sample must hold duplicate CRM records"
+    assert tp / (tp + fp) >= 0.98
+    assert tp / (tp + fn) >= 0.98
+    assert erased > 0, "erased people's customer ids are absent from the graph"
+
+
+def test_shared_test_address_links_nobody(built_warehouse: Path) -> None:
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        people = con.execute(
+            """
+            select count(distinct c.person_id), count(*)
+            from staging.stg_crm__customers s
+            join marts.person_identifiers c
+              on c.identifier_type = 'customer_id' and c.identifier_value = s.customer_id
+            where s.email = 'test@example.com'
+            """
+        ).fetchone()
+    assert people[0] == people[1], "each customer using the test address stays a separate person"
+
+
+def test_marts_invariants(built_warehouse: Path) -> None:
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        q = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        assert q("select count(*) from marts.dim_customers") > 1500
+        assert q("select count(*) from reference.rfm_segments") == 125
+        assert q("select count(*) from marts.customer_rfm where rfm_segment is null") == 0
+        assert q("select count(distinct r_score) from marts.customer_rfm") == 5
+        assert q("select count(*) from marts.fct_orders where not is_revenue and revenue <> 0") == 0
+        assert q("select count(distinct channel) from marts.fct_orders") == 3
+        assert q("select max(ordered_at) from marts.fct_orders") < dt.datetime(2026, 7, 1)
+        features = con.execute("select * from marts.customer_features").df()
+        assert features.drop(columns="person_id").notna().all().all()
+        assert all(str(t) == "float64" for t in features.drop(columns="person_id").dtypes)
+        categories = q(
+            "select count(*) from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'customer_features' and column_name like 'category_share__%'"
+        )
+        assert categories == 10
+        assert q("select count(distinct cutoff_date) from marts.customer_features_history") == 8
+
+
+def test_features_do_not_change_when_later_data_arrives(
+    built_warehouse: Path, sample_landing: Path, tmp_path: Path
+) -> None:
+    """Features as of a day, built that day, equal the history row for that cutoff built
+    30 days later with 30 more days of extracts."""
+    earlier = END - dt.timedelta(days=30)
+    landing = tmp_path / "landing"
+    copy_until(sample_landing, landing, earlier)
+    db = tmp_path / "earlier.duckdb"
+    assert not load_landing(landing, db).failed
+    dbt(
+        ["build", "--select", "+customer_features", "--exclude", "path:models/audiences"],
+        db,
+        earlier,
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        then = con.execute("select * from marts.customer_features order by person_id").df()
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        later = con.execute(
+            "select * exclude (cutoff_date) from marts.customer_features_history "
+            "where cutoff_date = ? order by person_id",
+            [earlier],
+        ).df()
+    common = then.merge(later[["person_id"]], on="person_id")
+    assert len(common) > 0.95 * len(then)
+    later = later.set_index("person_id").loc[common.person_id].reset_index()
+    assert list(later.columns) == list(common.columns)
+    diff = (later.drop(columns="person_id") - common.drop(columns="person_id")).abs().max()
+    assert (diff < 1e-9).all(), diff[diff >= 1e-9]
