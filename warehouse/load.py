@@ -487,7 +487,8 @@ def _load_one(
         "create temp table _bad (record bigint, column_name varchar, reason varchar, "
         "raw_text varchar)"
     )
-    for column, cond, reason in rules:
+    has_suspects = con.execute("select exists (select 1 from _suspect)").fetchone()[0]
+    for column, cond, reason in rules if has_suspects else []:
         con.execute(
             f"insert into _bad select _src._row_number, {_literal(column)}, {reason}, "
             f"{record_json}::varchar from _suspect as _src where {cond}"
@@ -599,6 +600,7 @@ def load_landing(
                 "select file, file_sha256, status from raw._loads"
             ).fetchall()
         )
+        seen_files = {file for file, _ in seen}
         for f in files:
             sha = sha256_file(f.path)
             # A failed file is tried again (and reported again) until it is fixed.
@@ -610,16 +612,17 @@ def load_landing(
             con.execute("begin transaction")
             try:
                 result = _load_one(con, f, sha, loaded_at, max_reject_rate, min_rejects_to_fail)
-                # A changed file replaces what its earlier versions loaded.
-                con.execute(
-                    f"delete from raw.{f.entity.table} where _file = ? and _file_sha256 <> ?",
-                    [f.relpath, sha],
-                )
-                con.execute(
-                    "delete from raw._rejects where file = ? and file_sha256 <> ?",
-                    [f.relpath, sha],
-                )
-                con.execute("delete from raw._loads where file = ?", [f.relpath])
+                if f.relpath in seen_files:
+                    # A changed file replaces what its earlier versions loaded.
+                    con.execute(
+                        f"delete from raw.{f.entity.table} where _file = ? and _file_sha256 <> ?",
+                        [f.relpath, sha],
+                    )
+                    con.execute(
+                        "delete from raw._rejects where file = ? and file_sha256 <> ?",
+                        [f.relpath, sha],
+                    )
+                    con.execute("delete from raw._loads where file = ?", [f.relpath])
                 _record(con, f, sha, size, result, loaded_at)
                 con.execute("commit")
                 log.info(
@@ -633,9 +636,11 @@ def load_landing(
                 con.execute("rollback")
                 message = str(exc).splitlines()[0]
                 result = FileResult(f.relpath, "failed", error=message)
-                con.execute(
-                    "delete from raw._loads where file = ? and file_sha256 = ?", [f.relpath, sha]
-                )
+                if f.relpath in seen_files:
+                    con.execute(
+                        "delete from raw._loads where file = ? and file_sha256 = ?",
+                        [f.relpath, sha],
+                    )
                 _record(con, f, sha, size, result, loaded_at)
                 log.error("failed %s: %s", f.relpath, message)
             summary.results.append(result)

@@ -1,8 +1,8 @@
--- depends_on: {{ ref('stg_shop__products') }}
 {#- The same feature vector at var('feature_history_cutoffs') earlier cutoffs,
     var('feature_history_spacing_days') apart, each from data on or before its cutoff.
-    The churn model trains on it. -#}
-{%- set cutoffs = [] -%}
+    The churn model trains on it. #}
+-- depends_on: {{ ref('stg_shop__products') }}
+{% set cutoffs = [] -%}
 {%- for i in range(1, var('feature_history_cutoffs') + 1) -%}
     {%- do cutoffs.append(
         "cast(" ~ dbt.dateadd('day', -i * var('feature_history_spacing_days'), run_date()) ~ " as date)"
