@@ -1,0 +1,10 @@
+"""Churn risk: who is unlikely to order in the next 90 days, and why.
+
+``train_and_score(run_date)`` trains on ``marts.customer_features_history`` (labels
+from ``marts.fct_orders``), evaluates on the latest cutoff whose horizon has ended,
+registers the model and writes ``ml.churn_scores``.
+"""
+
+from ml.churn.pipeline import train_and_score
+
+__all__ = ["train_and_score"]

@@ -1,0 +1,213 @@
+"""Train, evaluate, register and score the churn model as of a run date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ml import plots, tracking
+from ml.churn.data import LABEL, load_scoring_frame, load_training_frame
+from ml.churn.model import (
+    ChurnModel,
+    classification_metrics,
+    fit_baseline,
+    fit_churn_model,
+    risk_band,
+)
+from ml.features import ID_COLUMN, numeric_columns
+from warehouse import db
+from warehouse.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "churn"
+OUTPUT_TABLE = "ml.churn_scores"
+_NOT_FEATURES = (ID_COLUMN, "cutoff_date", LABEL)
+
+
+def split_by_time(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Fit, validation and holdout sets by cutoff date.
+
+    The holdout is the latest labelled cutoff, validation the one before it, and the fit
+    set every earlier cutoff. With only two cutoffs, validation is the later half of
+    the people of the earlier cutoff (by a stable hash of person_id).
+    """
+    cutoffs = sorted(examples["cutoff_date"].unique())
+    if len(cutoffs) < 2:
+        raise ValueError(
+            f"churn needs at least two labelled cutoffs before the run date, found {len(cutoffs)}"
+        )
+    holdout = examples[examples["cutoff_date"] == cutoffs[-1]]
+    if len(cutoffs) >= 3:
+        valid = examples[examples["cutoff_date"] == cutoffs[-2]]
+        fit = examples[examples["cutoff_date"] < cutoffs[-2]]
+    else:
+        earlier = examples[examples["cutoff_date"] == cutoffs[0]]
+        in_valid = pd.util.hash_pandas_object(earlier[ID_COLUMN], index=False) % 4 == 0
+        fit, valid = earlier[~in_valid.to_numpy()], earlier[in_valid.to_numpy()]
+    return fit, valid, holdout
+
+
+def score_frame(
+    model: ChurnModel, frame: pd.DataFrame, run_date: dt.date, version: str
+) -> pd.DataFrame:
+    """The rows of ml.churn_scores for ``frame``."""
+    proba = model.predict_proba(frame)
+    return pd.DataFrame(
+        {
+            "run_date": pd.Series([run_date] * len(frame), dtype="object"),
+            ID_COLUMN: frame[ID_COLUMN].to_numpy(),
+            "churn_probability": proba.astype(float),
+            "risk_band": risk_band(proba),
+            "top_reasons": model.top_reasons(frame),
+            "model_version": version,
+        }
+    )
+
+
+def train_and_score(
+    run_date: dt.date,
+    settings: Settings | None = None,
+    seed: int = 42,
+    horizon_days: int = 90,
+    threads: int = 2,
+) -> dict[str, Any]:
+    """Train the churn model on historical cutoffs and score everyone active in the last year.
+
+    Args:
+        run_date: The last complete day of data.
+        settings: Paths and the MLflow store; from the environment when omitted.
+        seed: Random seed of every stochastic step.
+        horizon_days: Churn means no revenue order within this many days of a cutoff.
+        threads: CPU threads XGBoost may use.
+
+    Returns:
+        Holdout metrics of the model and of the baseline, the champion decision and the
+        number of rows written.
+    """
+    settings = settings or load_settings()
+    started = time.perf_counter()
+    examples = load_training_frame(run_date, horizon_days, settings.duckdb_path)
+    fit, valid, holdout = split_by_time(examples)
+    features = numeric_columns(examples, exclude=_NOT_FEATURES)
+    y_fit, y_valid, y_holdout = (s[LABEL].to_numpy(dtype=int) for s in (fit, valid, holdout))
+    log.info(
+        "churn: %d fit, %d validation, %d holdout examples, %d features",
+        len(fit),
+        len(valid),
+        len(holdout),
+        len(features),
+    )
+
+    model = fit_churn_model(fit, y_fit, valid, y_valid, features, seed=seed, threads=threads)
+    baseline = fit_baseline(fit, y_fit, features)
+    p_model = model.predict_proba(holdout)
+    p_raw = model.booster.predict_proba(holdout[features])[:, 1]
+    p_base = baseline.predict_proba(holdout[features])[:, 1]
+    metrics = classification_metrics(y_holdout, p_model, model.threshold)
+    baseline_metrics = classification_metrics(y_holdout, p_base, 0.5)
+    train_seconds = time.perf_counter() - started
+
+    holdout_cutoff = holdout["cutoff_date"].iloc[0]
+    params = {
+        "run_date": run_date,
+        "seed": seed,
+        "horizon_days": horizon_days,
+        "holdout_cutoff": holdout_cutoff,
+        "n_fit": len(fit),
+        "n_valid": len(valid),
+        "n_holdout": len(holdout),
+        "n_features": len(features),
+        "threshold": model.threshold,
+        **{
+            f"xgb_{k}": v
+            for k, v in model.booster.get_params().items()
+            if k
+            in (
+                "n_estimators",
+                "max_depth",
+                "learning_rate",
+                "subsample",
+                "colsample_bytree",
+                "min_child_weight",
+            )
+        },
+        "calibration": "sigmoid on the validation cutoff",
+    }
+    with tracking.training_run(
+        "churn", f"churn {run_date}", settings.mlflow_tracking_uri, tags={"run_date": str(run_date)}
+    ):
+        tracking.log_params(params)
+        tracking.log_metrics(
+            {
+                **metrics,
+                "holdout_churn_rate": float(y_holdout.mean()),
+                "train_seconds": train_seconds,
+            }
+        )
+        tracking.log_metrics({f"baseline_{k}": v for k, v in baseline_metrics.items()})
+        scores = {
+            "xgboost (calibrated)": p_model,
+            "xgboost (raw)": p_raw,
+            "logistic regression": p_base,
+        }
+        tracking.log_figure(plots.roc(y_holdout, scores), "plots/roc.png")
+        tracking.log_figure(plots.precision_recall(y_holdout, scores), "plots/pr.png")
+        tracking.log_figure(plots.calibration(y_holdout, scores), "plots/calibration.png")
+        contributions = model.contributions(holdout)
+        tracking.log_figure(
+            plots.shap_summary(contributions, holdout[features]), "plots/shap_summary.png"
+        )
+        importance = pd.Series(np.abs(contributions).mean(axis=0), index=features)
+        tracking.log_dict(importance.sort_values(ascending=False).to_dict(), "shap_importance.json")
+        ref = tracking.log_model(
+            model,
+            MODEL_NAME,
+            holdout[[ID_COLUMN, *features]].head(5),
+            requirements=["xgboost-cpu", "scikit-learn"],
+        )
+        decision = tracking.promote(
+            ref,
+            metrics["auc_roc"],
+            lambda champion: classification_metrics(
+                y_holdout, champion.predict_proba(holdout), champion.threshold
+            )["auc_roc"],
+            metric_name="auc_roc",
+        )
+        scorer = model if decision.promoted else tracking.load_model(decision.champion)
+        population = load_scoring_frame(run_date, settings.duckdb_path)
+        output = score_frame(scorer, population, run_date, decision.champion.version)
+        rows = db.replace_partition(
+            OUTPUT_TABLE,
+            "run_date",
+            run_date,
+            pa.Table.from_pandas(output, preserve_index=False),
+            settings.duckdb_path,
+        )
+        tracking.log_metrics({"rows_scored": rows, "total_seconds": time.perf_counter() - started})
+    log.info(
+        "churn: holdout AUC %.4f (baseline %.4f), %d people scored with version %s",
+        metrics["auc_roc"],
+        baseline_metrics["auc_roc"],
+        rows,
+        decision.champion.version,
+    )
+    return {
+        **metrics,
+        **{f"baseline_{k}": v for k, v in baseline_metrics.items()},
+        "threshold": model.threshold,
+        "holdout_cutoff": str(holdout_cutoff),
+        "n_train": len(fit) + len(valid),
+        "n_holdout": len(holdout),
+        "model_version": decision.new.version,
+        "champion_version": decision.champion.version,
+        "promoted": decision.promoted,
+        "rows_written": rows,
+        "train_seconds": round(train_seconds, 2),
+    }

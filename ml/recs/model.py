@@ -1,0 +1,259 @@
+"""Recommenders behind one small interface, and their offline evaluation.
+
+``Recommender`` mirrors implicit's own ``RecommenderBase`` (fit on a user × item
+matrix, ``recommend`` for a batch of users returning int32 ids and scores), so every
+implementation, including the popularity baseline, goes through
+``implicit.evaluation.ranking_metrics_at_k`` unchanged. ``make_recommender`` is the
+factory.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from implicit.als import AlternatingLeastSquares
+from implicit.bpr import BayesianPersonalizedRanking
+from implicit.evaluation import ranking_metrics_at_k
+from threadpoolctl import threadpool_limits
+
+
+class Recommender(ABC):
+    """Fit on a (users × items) confidence matrix; recommend items to users."""
+
+    kind: str
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    @abstractmethod
+    def fit(self, user_items: sp.csr_matrix) -> Recommender:
+        """Learn from the confidence matrix; returns self."""
+
+    @abstractmethod
+    def scores(self, userids: np.ndarray) -> np.ndarray:
+        """(len(userids), n_items) dense scores; higher is better."""
+
+    def recommend(
+        self,
+        userid: Any,
+        user_items: sp.csr_matrix,
+        N: int = 10,  # noqa: N803
+        filter_already_liked_items: bool = True,
+        filter_items: np.ndarray | None = None,
+        **_: Any,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``N`` items per user, as implicit returns them (int32 ids, float32 scores).
+
+        Args:
+            userid: Row numbers of the users.
+            user_items: Their rows of the user × item matrix: items with a non-zero entry
+                are left out when ``filter_already_liked_items``.
+            N: How many items per user.
+            filter_items: Item numbers never to recommend.
+        """
+        users = np.asarray(userid, dtype=np.int64)
+        scores = self.scores(users).astype(np.float32)
+        if filter_already_liked_items:
+            rows, cols = user_items.nonzero()
+            scores[rows, cols] = -np.inf
+        if filter_items is not None and len(filter_items):
+            scores[:, filter_items] = -np.inf
+        n = min(N, scores.shape[1])
+        top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+        ids = np.take_along_axis(top, order, axis=1)
+        return ids.astype(np.int32), np.take_along_axis(scores, ids, axis=1)
+
+
+class PopularityRecommender(Recommender):
+    """Everyone gets the items most users interacted with: the baseline to beat."""
+
+    kind = "popular"
+
+    def fit(self, user_items: sp.csr_matrix) -> PopularityRecommender:
+        counts = np.asarray((user_items > 0).sum(axis=0)).ravel().astype(float)
+        # A tiny, fixed tie-break keeps equal counts in item order.
+        self.popularity = counts - np.arange(len(counts)) * 1e-9
+        return self
+
+    def scores(self, userids: np.ndarray) -> np.ndarray:
+        return np.tile(self.popularity, (len(userids), 1))
+
+
+class ImplicitRecommender(Recommender):
+    """A matrix-factorisation model of the implicit library (ALS or BPR), run on the CPU."""
+
+    MODELS = {"als": AlternatingLeastSquares, "bpr": BayesianPersonalizedRanking}
+
+    def __init__(self, kind: str, **params: Any) -> None:
+        super().__init__(**params)
+        self.kind = kind
+
+    def fit(self, user_items: sp.csr_matrix) -> ImplicitRecommender:
+        # BLAS threads inside implicit's own threads oversubscribe the cores.
+        with threadpool_limits(1, "blas"):
+            self.model = self.MODELS[self.kind](**self.params)
+            self.model.fit(user_items.tocsr().astype(np.float32), show_progress=False)
+        self.model = self.model.to_cpu() if hasattr(self.model, "to_cpu") else self.model
+        return self
+
+    def scores(self, userids: np.ndarray) -> np.ndarray:
+        return self.model.user_factors[userids] @ self.model.item_factors.T
+
+
+def make_recommender(kind: str, seed: int = 42, threads: int = 1, **params: Any) -> Recommender:
+    """The recommender of the given kind (``als``, ``bpr`` or ``popular``), seeded.
+
+    BPR runs single-threaded whatever ``threads`` says: its parallel updates race, and
+    re-runs must reproduce their results.
+    """
+    if kind == "popular":
+        return PopularityRecommender(**params)
+    if kind == "als":
+        defaults = {"factors": 32, "regularization": 0.1, "alpha": 1.0, "iterations": 20}
+        return ImplicitRecommender(
+            "als",
+            **{**defaults, **params},
+            random_state=seed,
+            num_threads=threads,
+            use_gpu=False,
+        )
+    if kind == "bpr":
+        defaults = {"factors": 32, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100}
+        return ImplicitRecommender(
+            "bpr", **{**defaults, **params}, random_state=seed, num_threads=1, use_gpu=False
+        )
+    raise ValueError(f"unknown recommender {kind!r}; one of als, bpr, popular")
+
+
+@dataclass
+class Matrix:
+    """A user × item matrix with the ids of its rows and columns."""
+
+    values: sp.csr_matrix
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        frame: pd.DataFrame,
+        value: str | None = None,
+        user_ids: np.ndarray | None = None,
+        item_ids: np.ndarray | None = None,
+        user: str = "person_id",
+        item: str = "product_id",
+    ) -> Matrix:
+        """From long rows; rows or columns outside given ids are dropped."""
+        users = np.unique(frame[user]) if user_ids is None else np.asarray(user_ids)
+        items = np.unique(frame[item]) if item_ids is None else np.asarray(item_ids)
+        rows = pd.Index(users).get_indexer(frame[user])
+        cols = pd.Index(items).get_indexer(frame[item])
+        keep = (rows >= 0) & (cols >= 0)
+        data = (
+            frame[value].to_numpy(dtype=np.float32)
+            if value
+            else np.ones(len(frame), dtype=np.float32)
+        )
+        values = sp.csr_matrix(
+            (data[keep], (rows[keep], cols[keep])), shape=(len(users), len(items)), dtype=np.float32
+        )
+        values.sum_duplicates()
+        return cls(values, users, items)
+
+
+def evaluate(
+    model: Recommender, train_seen: sp.csr_matrix, test: sp.csr_matrix, k: int = 10
+) -> dict[str, float]:
+    """precision@k, recall@k, NDCG@k and MAP@k of ``model`` on held-out items.
+
+    NDCG and MAP come from ``implicit.evaluation.ranking_metrics_at_k``; precision is
+    hits / k and recall hits / held-out items (implicit's own "precision" divides by
+    min(k, held-out) instead). Items in ``train_seen`` are not recommended, users
+    without held-out items are not counted.
+    """
+    users = np.flatnonzero(np.diff(test.indptr))
+    if len(users) == 0:
+        return {f"{m}@{k}": 0.0 for m in ("precision", "recall", "ndcg", "map")}
+    ids, _ = model.recommend(users, train_seen[users], N=k)
+    rows = np.repeat(np.arange(len(users)), ids.shape[1])
+    recommended = sp.csr_matrix(
+        (np.ones(ids.size), (rows, ids.ravel())), shape=(len(users), test.shape[1])
+    )
+    relevant = (test[users] > 0).astype(float)
+    hits = np.asarray(recommended.multiply(relevant).sum(axis=1)).ravel()
+    n_relevant = np.asarray(relevant.sum(axis=1)).ravel()
+    library = ranking_metrics_at_k(model, train_seen, test, K=k, show_progress=False)
+    return {
+        f"precision@{k}": float(np.mean(hits / k)),
+        f"recall@{k}": float(np.mean(hits / n_relevant)),
+        f"ndcg@{k}": float(library["ndcg"]),
+        f"map@{k}": float(library["map"]),
+        "test_users": float(len(users)),
+    }
+
+
+@dataclass
+class RecsModel:
+    """A recommender fitted on the full interactions, with the ids of its rows and columns.
+
+    Attributes:
+        recommender: The fitted model.
+        user_ids: person_id of each row.
+        item_ids: product_id of each column.
+    """
+
+    recommender: Recommender
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What it takes to fit the same model again: kind and parameters."""
+        return {"kind": self.recommender.kind, **self.recommender.params}
+
+    def recommend_ids(
+        self,
+        person_ids: np.ndarray,
+        seen: sp.csr_matrix | None = None,
+        exclude_items: np.ndarray | None = None,
+        k: int = 10,
+        batch: int = 20_000,
+    ) -> pd.DataFrame:
+        """Top-k per known person (person_id, rank, product_id, score), in batches.
+
+        Args:
+            person_ids: People to recommend to; those the model does not know are skipped.
+            seen: Rows aligned with ``user_ids``: non-zero items are not recommended.
+            exclude_items: Column numbers never to recommend.
+        """
+        rows = pd.Index(self.user_ids).get_indexer(np.asarray(person_ids))
+        rows = np.sort(rows[rows >= 0])
+        if seen is None:
+            seen = sp.csr_matrix((len(self.user_ids), len(self.item_ids)), dtype=np.float32)
+        parts = []
+        for start in range(0, len(rows), batch):
+            users = rows[start : start + batch]
+            ids, scores = self.recommender.recommend(
+                users, seen[users], N=k, filter_items=exclude_items
+            )
+            part = pd.DataFrame(
+                {
+                    "person_id": np.repeat(self.user_ids[users], ids.shape[1]),
+                    "rank": np.tile(np.arange(1, ids.shape[1] + 1), len(users)),
+                    "product_id": self.item_ids[ids.ravel()],
+                    "score": scores.ravel().astype(float),
+                }
+            )
+            parts.append(part[np.isfinite(part["score"])])
+        columns = ["person_id", "rank", "product_id", "score"]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Top-10 for the people in ``frame.person_id`` (the generic model interface)."""
+        return self.recommend_ids(frame["person_id"].to_numpy())

@@ -1,0 +1,240 @@
+"""Train, evaluate, register and score the product recommender as of a run date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ml import plots, tracking
+from ml.recs.data import load_interactions, load_people, load_popularity, load_products, load_split
+from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
+from warehouse import db
+from warehouse.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "recommendations"
+OUTPUT_TABLE = "ml.recommendations"
+K = 10
+
+
+def popular_lists(
+    products: pd.DataFrame, popularity: pd.DataFrame
+) -> tuple[list[tuple[str, float]], dict[str, list[tuple[str, float]]]]:
+    """Active products by recent buyers (then by id), overall and per category.
+
+    Scores are the share of the top product's buyers, so they read 1.0 down to 0.0.
+    """
+    active = products[products["is_active"]]
+    ranked = active.merge(popularity, on="product_id", how="left").fillna({"buyers": 0})
+    ranked = ranked.sort_values(["buyers", "product_id"], ascending=[False, True])
+    top = max(float(ranked["buyers"].max()), 1.0) if len(ranked) else 1.0
+    ranked = ranked.assign(score=ranked["buyers"] / top)
+    overall = list(zip(ranked["product_id"], ranked["score"], strict=True))
+    by_category = {
+        category: list(zip(group["product_id"], group["score"], strict=True))
+        for category, group in ranked.groupby("category", sort=True)
+    }
+    return overall, by_category
+
+
+def fill_popular(
+    recs: pd.DataFrame,
+    people: pd.DataFrame,
+    purchased: pd.DataFrame,
+    products: pd.DataFrame,
+    popularity: pd.DataFrame,
+    k: int = K,
+) -> pd.DataFrame:
+    """Top up every person to k items with popular ones, marked ``source = 'popular'``.
+
+    People without model recommendations (no interactions) start from the most popular
+    products of their preferred category, then the most popular overall; products
+    they bought and products already recommended are skipped.
+    """
+    overall, by_category = popular_lists(products, popularity)
+    counts = recs.groupby("person_id").size()
+    have = people["person_id"].map(counts).fillna(0).astype(int).to_numpy()
+    needy = people[have < k]
+    chosen = recs[recs["person_id"].isin(needy["person_id"])].groupby("person_id")["product_id"]
+    chosen = chosen.agg(set).to_dict()
+    bought = purchased[purchased["person_id"].isin(needy["person_id"])]
+    bought = bought.groupby("person_id")["product_id"].agg(set).to_dict()
+    rows = []
+    for person, category in zip(needy["person_id"], needy["preferred_category"], strict=True):
+        skip = chosen.get(person, set()) | bought.get(person, set())
+        rank = len(chosen.get(person, ()))
+        candidates = (by_category.get(category, []) if isinstance(category, str) else []) + overall
+        for product, score in candidates:
+            if rank >= k:
+                break
+            if product in skip:
+                continue
+            skip.add(product)
+            rank += 1
+            rows.append((person, rank, product, score))
+    filled = pd.DataFrame(rows, columns=["person_id", "rank", "product_id", "score"])
+    out = pd.concat([recs.assign(source="als"), filled.assign(source="popular")], ignore_index=True)
+    return out.sort_values(["person_id", "rank"], kind="stable").reset_index(drop=True)
+
+
+def train_and_score(
+    run_date: dt.date,
+    settings: Settings | None = None,
+    seed: int = 42,
+    window_days: int = 28,
+    threads: int = 2,
+) -> dict[str, Any]:
+    """Evaluate ALS, BPR and popularity on a time split, then fit ALS on all interactions,
+    register it and write ten recommendations per person to ml.recommendations.
+
+    Args:
+        run_date: The last complete day of data.
+        settings: Paths and the MLflow store; from the environment when omitted.
+        seed: Random seed of every stochastic step.
+        window_days: Test purchases are those of the last ``window_days`` days.
+        threads: Threads for ALS (BLAS is held to one thread).
+
+    Returns:
+        Holdout metrics per model, the champion decision and rows written.
+    """
+    settings = settings or load_settings()
+    path = settings.duckdb_path
+    started = time.perf_counter()
+    train, test = load_split(run_date, window_days, path)
+    train_m = Matrix.build(train, "weight")
+    seen = Matrix.build(
+        train[train["purchase_count"] > 0], None, train_m.user_ids, train_m.item_ids
+    )
+    test_m = Matrix.build(test, None, train_m.user_ids, train_m.item_ids)
+    test_values = test_m.values - test_m.values.multiply(seen.values > 0)
+    test_values.eliminate_zeros()
+
+    results: dict[str, dict[str, float]] = {}
+    for kind in ("als", "bpr", "popular"):
+        candidate = make_recommender(kind, seed=seed, threads=threads)
+        candidate.fit(seen.values if kind == "popular" else train_m.values)
+        results[kind] = evaluate(candidate, seen.values, test_values, K)
+    log.info("recommendations: %s", {k: round(v[f"precision@{K}"], 4) for k, v in results.items()})
+
+    interactions = load_interactions(path)
+    full = Matrix.build(interactions, "weight")
+    model = RecsModel(
+        make_recommender("als", seed=seed, threads=threads).fit(full.values),
+        full.user_ids,
+        full.item_ids,
+    )
+    train_seconds = time.perf_counter() - started
+    metric = f"precision@{K}"
+
+    def evaluate_champion(champion: RecsModel) -> float:
+        """Refit the champion's configuration on this split: a model fitted on later data
+        has already seen this run's test window."""
+        config = dict(champion.config)
+        kind = config.pop("kind")
+        for key in ("random_state", "num_threads", "use_gpu"):
+            config.pop(key, None)
+        refit = make_recommender(kind, seed=seed, threads=threads, **config)
+        refit.fit(seen.values if kind == "popular" else train_m.values)
+        return evaluate(refit, seen.values, test_values, K)[metric]
+
+    with tracking.training_run(
+        "recommendations",
+        f"recommendations {run_date}",
+        settings.mlflow_tracking_uri,
+        tags={"run_date": str(run_date)},
+    ):
+        tracking.log_params(
+            {
+                "run_date": run_date,
+                "seed": seed,
+                "window_days": window_days,
+                "model": "als",
+                **{f"als_{k}": v for k, v in model.recommender.params.items()},
+                "n_users": len(full.user_ids),
+                "n_items": len(full.item_ids),
+            }
+        )
+        for kind, values in results.items():
+            tracking.log_metrics({f"{kind}_{name}": value for name, value in values.items()})
+        beats = results["als"][metric] > results["popular"][metric]
+        tracking.log_metrics(
+            {
+                metric: results["als"][metric],
+                "beats_popularity": float(beats),
+                "train_seconds": train_seconds,
+            }
+        )
+        names = [f"{m}@{K}" for m in ("precision", "recall", "ndcg", "map")]
+        tracking.log_figure(
+            plots.bars(
+                names,
+                {kind: [results[kind][n] for n in names] for kind in results},
+                "value on the test window",
+                f"Ranking metrics @{K} against popularity",
+            ),
+            "plots/precision_at_k_vs_baseline.png",
+        )
+        if not beats:
+            log.warning("recommendations: ALS does not beat popularity on %s", metric)
+        ref = tracking.log_model(
+            model,
+            MODEL_NAME,
+            pd.DataFrame({"person_id": full.user_ids[:5]}),
+            requirements=["implicit", "scipy", "threadpoolctl"],
+        )
+        decision = tracking.promote(
+            ref, results["als"][metric], evaluate_champion, "precision_at_10"
+        )
+        scorer = model if decision.promoted else tracking.load_model(decision.champion)
+
+        people = load_people(path)
+        products = load_products(path)
+        purchased = interactions.loc[
+            interactions["purchase_count"] > 0, ["person_id", "product_id"]
+        ]
+        seen_all = Matrix.build(purchased, None, scorer.user_ids, scorer.item_ids).values
+        active = set(products.loc[products["is_active"], "product_id"])
+        exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())
+        recs = scorer.recommend_ids(people["person_id"].to_numpy(), seen_all, exclude, K)
+        output = fill_popular(
+            recs, people, purchased, products, load_popularity(run_date, path=path), K
+        )
+        output.insert(0, "run_date", run_date)
+        output["rank"] = output["rank"].astype("int32")
+        rows = db.replace_partition(
+            OUTPUT_TABLE,
+            "run_date",
+            run_date,
+            pa.Table.from_pandas(output, preserve_index=False),
+            path,
+        )
+        share_popular = float((output["source"] == "popular").mean()) if rows else 0.0
+        tracking.log_metrics(
+            {
+                "rows_scored": rows,
+                "share_popular": share_popular,
+                "total_seconds": time.perf_counter() - started,
+            }
+        )
+    return {
+        **{
+            f"{kind}_{name}": value
+            for kind, values in results.items()
+            for name, value in values.items()
+        },
+        "beats_popularity": bool(beats),
+        "model_version": decision.new.version,
+        "champion_version": decision.champion.version,
+        "promoted": decision.promoted,
+        "rows_written": rows,
+        "people": int(output["person_id"].nunique()) if rows else 0,
+        "share_popular": share_popular,
+        "train_seconds": round(train_seconds, 2),
+    }

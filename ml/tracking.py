@@ -1,0 +1,276 @@
+"""Experiment tracking and the model registry: the one module that talks to MLflow.
+
+The rest of the package hands plain objects to these functions (dicts of params and
+metrics, matplotlib figures, fitted models with a ``predict(frame)`` method) so it can
+be tested and reused without MLflow. Every fitted model is stored as a generic python
+model that wraps the object itself; loading it back returns that object.
+
+Registry policy (aliases, not the deprecated stages): a new version takes the alias
+``champion`` only when it scores at least as well as the current champion on the new
+run's holdout (the champion is re-evaluated on that same holdout); otherwise it gets
+``challenger`` and scoring keeps using the champion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import mlflow
+import pandas as pd
+from matplotlib.figure import Figure
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+EXPERIMENTS = ("segments", "churn", "recommendations")
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+_FINGERPRINT_TAG = "model_sha256"
+
+
+def _sqlite_file(tracking_uri: str) -> Path | None:
+    """The database file of a ``sqlite:///…`` URI (four slashes: an absolute path)."""
+    parsed = urlparse(tracking_uri)
+    return Path(unquote(parsed.path)[1:]) if parsed.scheme == "sqlite" else None
+
+
+def artifact_root(tracking_uri: str) -> Path | None:
+    """Folder for artifacts beside a SQLite or file store; None for a tracking server."""
+    parsed = urlparse(tracking_uri)
+    if parsed.scheme == "sqlite":
+        return _sqlite_file(tracking_uri).parent / "artifacts"
+    if parsed.scheme in ("", "file"):
+        return Path(unquote(parsed.path)) / "artifacts"
+    return None
+
+
+def _experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    root = artifact_root(tracking_uri)
+    location = (root / name).as_uri() if root is not None else None
+    return client.create_experiment(name, artifact_location=location)
+
+
+def init_store(tracking_uri: str) -> None:
+    """Create the store and the three experiments; safe to call again.
+
+    Run this once, from one process, before training: several processes creating a
+    fresh SQLite store at the same moment race on its schema migration.
+
+    Args:
+        tracking_uri: The MLflow tracking URI (``Settings.mlflow_tracking_uri``).
+    """
+    database = _sqlite_file(tracking_uri)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    client = MlflowClient(tracking_uri)
+    for name in EXPERIMENTS:
+        _experiment_id(client, name, tracking_uri)
+
+
+@contextmanager
+def training_run(
+    experiment: str, run_name: str, tracking_uri: str, tags: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Open an MLflow run in ``experiment``; yields its run id.
+
+    The ``log_*`` functions below write to the run opened here.
+    """
+    mlflow.set_tracking_uri(tracking_uri)
+    experiment_id = _experiment_id(MlflowClient(tracking_uri), experiment, tracking_uri)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
+        yield run.info.run_id
+
+
+def log_params(params: dict[str, Any]) -> None:
+    """Log a flat dict of parameters to the active run."""
+    mlflow.log_params({key: str(value) for key, value in params.items()})
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
+    """Log a flat dict of numeric metrics to the active run (names may contain '@')."""
+    clean = {key.replace("@", "_at_"): float(value) for key, value in metrics.items()}
+    mlflow.log_metrics(clean, step=step)
+
+
+def log_figure(figure: Figure, filename: str) -> None:
+    """Store a matplotlib figure as an image artifact of the active run."""
+    mlflow.log_figure(figure, filename)
+
+
+def log_dict(data: dict[str, Any] | list[Any], filename: str) -> None:
+    """Store JSON-serialisable data as an artifact of the active run."""
+    mlflow.log_dict(data, filename)
+
+
+def log_table(frame: pd.DataFrame, filename: str) -> None:
+    """Store a small frame as a JSON table artifact of the active run."""
+    mlflow.log_table(frame, filename)
+
+
+class _WrappedModel(mlflow.pyfunc.PythonModel):
+    """Any fitted object with ``predict(frame)``, as an MLflow python model."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    # No type hints here on purpose: MLflow derives (and validates) a schema from them,
+    # while the signature logged with each model already describes its input.
+    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
+        return self.model.predict(model_input)
+
+
+def _requirements(distributions: list[str]) -> list[str]:
+    pins = []
+    for name in ["cloudpickle", "numpy", "pandas", *distributions]:
+        try:
+            pins.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return sorted(set(pins))
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A registered model version."""
+
+    name: str
+    version: str
+
+
+def log_model(
+    model: Any,
+    registered_name: str,
+    input_example: pd.DataFrame,
+    requirements: list[str] | None = None,
+) -> ModelRef:
+    """Log a fitted model to the active run and register it, with signature and example.
+
+    A model whose pickled bytes equal those of an existing version of
+    ``registered_name`` (a re-run on the same data with the same seed) is not
+    registered again: that version is returned, so re-runs give identical outputs.
+
+    Args:
+        model: The fitted object; ``model.predict(input_example)`` must work.
+        registered_name: The registry name (e.g. ``churn``).
+        input_example: A few rows of model input, stored with the model.
+        requirements: Extra pip distributions the model needs (pinned to the installed
+            versions).
+
+    Returns:
+        The registered version.
+    """
+    fingerprint = hashlib.sha256(pickle.dumps(model, protocol=5)).hexdigest()
+    signature = infer_signature(input_example, model.predict(input_example))
+    client = MlflowClient()
+    existing = [
+        version
+        for version in client.search_model_versions(f"name = '{registered_name}'")
+        if version.tags.get(_FINGERPRINT_TAG) == fingerprint
+    ]
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=_WrappedModel(model),
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=_requirements(requirements or []),
+        registered_model_name=None if existing else registered_name,
+    )
+    if existing:
+        version = str(min(int(v.version) for v in existing))
+        mlflow.set_tag("registered_version", version)
+        return ModelRef(registered_name, version)
+    version = str(info.registered_model_version)
+    client.set_model_version_tag(registered_name, version, _FINGERPRINT_TAG, fingerprint)
+    mlflow.set_tag("registered_version", version)
+    return ModelRef(registered_name, version)
+
+
+def load_model(ref: ModelRef) -> Any:
+    """Load a registered version back as the object that was logged."""
+    loaded = mlflow.pyfunc.load_model(f"models:/{ref.name}/{ref.version}")
+    return loaded.unwrap_python_model().model
+
+
+def alias_version(name: str, alias: str, tracking_uri: str | None = None) -> ModelRef | None:
+    """The version an alias points to, or None when the alias (or model) does not exist."""
+    client = MlflowClient(tracking_uri)
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+    return ModelRef(name, str(version.version))
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """What the registry decided for a new version.
+
+    Attributes:
+        new: The version just trained.
+        champion: The version scoring should use (the new one when promoted).
+        promoted: Whether the new version became champion.
+        new_score: The new version's holdout metric.
+        champion_score: The previous champion's metric on the same holdout, when there
+            was a different champion.
+    """
+
+    new: ModelRef
+    champion: ModelRef
+    promoted: bool
+    new_score: float
+    champion_score: float | None
+
+
+def promote(
+    new: ModelRef,
+    new_score: float,
+    evaluate_champion: Callable[[Any], float],
+    metric_name: str,
+    greater_is_better: bool = True,
+) -> Promotion:
+    """Give ``new`` the champion alias if it is at least as good, else the challenger alias.
+
+    Args:
+        new: The version just registered.
+        new_score: Its metric on this run's holdout.
+        evaluate_champion: Scores a loaded model on this run's holdout; called with the
+            current champion (when it is another version) so both are compared on the
+            same data.
+        metric_name: Name of the metric, recorded as version tags.
+        greater_is_better: Direction of the metric.
+    """
+    client = MlflowClient()
+    current = alias_version(new.name, CHAMPION)
+    champion_score = None
+    if current is None or current.version == new.version:
+        promoted = True
+    else:
+        champion_score = float(evaluate_champion(load_model(current)))
+        promoted = new_score >= champion_score if greater_is_better else new_score <= champion_score
+    client.set_model_version_tag(new.name, new.version, f"holdout_{metric_name}", str(new_score))
+    if promoted:
+        client.set_registered_model_alias(new.name, CHAMPION, new.version)
+        challenger = alias_version(new.name, CHALLENGER)
+        if challenger is not None and challenger.version == new.version:
+            client.delete_registered_model_alias(new.name, CHALLENGER)
+        champion = new
+    else:
+        client.set_registered_model_alias(new.name, CHALLENGER, new.version)
+        champion = current
+    if mlflow.active_run() is not None:
+        log_metrics({"promoted": float(promoted)})
+        if champion_score is not None:
+            log_metrics({f"champion_{metric_name}": champion_score})
+        mlflow.set_tag("champion_version", champion.version)
+    return Promotion(new, champion, promoted, float(new_score), champion_score)

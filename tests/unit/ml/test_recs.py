@@ -1,0 +1,133 @@
+"""Recommenders on literal matrices with planted answers, through one shared test mixin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
+from ml.recs.pipeline import fill_popular
+
+
+def checkerboard(n: int = 50) -> sp.csr_matrix:
+    """implicit's fixture: two groups of users each like one half of the items, except
+    that user u has not seen item u; that item is the right top recommendation."""
+    dense = np.zeros((n, n), dtype=np.float32)
+    for u in range(n):
+        for i in range(n):
+            if i != u and i % 2 == u % 2:
+                dense[u, i] = 1.0
+    return sp.csr_matrix(dense)
+
+
+class RecommenderTestMixin:
+    """Every recommender passes these; ``kind`` names the one under test."""
+
+    kind: str
+    personalised = True
+
+    def fitted(self, matrix: sp.csr_matrix):
+        return make_recommender(self.kind, seed=3, threads=1).fit(matrix)
+
+    def test_recommend_returns_implicit_shaped_results(self) -> None:
+        matrix = checkerboard()
+        ids, scores = self.fitted(matrix).recommend(np.arange(5), matrix[:5], N=4)
+        assert ids.dtype == np.int32 and ids.shape == (5, 4) and scores.shape == (5, 4)
+        assert (np.diff(scores, axis=1) <= 0).all()
+
+    def test_already_liked_and_filtered_items_are_never_recommended(self) -> None:
+        matrix = checkerboard()
+        ids, _ = self.fitted(matrix).recommend(
+            np.arange(50), matrix, N=5, filter_items=np.array([0, 1])
+        )
+        assert not np.isin(ids, [0, 1]).any()
+        assert all(matrix[u, ids[u]].nnz == 0 for u in range(50))
+
+    def test_same_seed_same_recommendations(self) -> None:
+        matrix = checkerboard()
+        a = self.fitted(matrix).recommend(np.arange(50), matrix, N=3)[0]
+        b = self.fitted(matrix).recommend(np.arange(50), matrix, N=3)[0]
+        np.testing.assert_array_equal(a, b)
+
+    def test_checkerboard_yields_the_unseen_item_of_the_group(self) -> None:
+        if not self.personalised:
+            return
+        matrix = checkerboard()
+        ids, _ = self.fitted(matrix).recommend(np.arange(50), matrix, N=1)
+        assert (ids[:, 0] == np.arange(50)).mean() >= 0.9
+
+
+class TestALS(RecommenderTestMixin):
+    kind = "als"
+
+
+class TestBPR(RecommenderTestMixin):
+    kind = "bpr"
+
+
+class TestPopularity(RecommenderTestMixin):
+    kind = "popular"
+    personalised = False
+
+    def test_recommends_the_most_popular_unseen_items(self) -> None:
+        matrix = sp.csr_matrix(
+            np.array([[1, 1, 0, 0], [1, 1, 1, 0], [1, 0, 1, 0]], dtype=np.float32)
+        )
+        ids, _ = self.fitted(matrix).recommend(np.array([0]), matrix[[0]], N=2)
+        assert ids.tolist() == [[2, 3]]
+
+
+def test_evaluate_on_a_planted_split() -> None:
+    matrix = checkerboard()
+    held_out = sp.identity(50, format="csr", dtype=np.float32)  # user u bought item u
+    als = make_recommender("als", seed=3).fit(matrix)
+    good = evaluate(als, matrix, held_out, k=10)
+    popular = evaluate(make_recommender("popular").fit(matrix), matrix, held_out, k=10)
+    assert good["recall@10"] >= 0.9 and abs(good["precision@10"] - good["recall@10"] / 10) < 1e-9
+    assert good["ndcg@10"] > popular["ndcg@10"] and good["map@10"] > popular["map@10"]
+
+
+def test_matrix_build_and_recs_model_ids() -> None:
+    frame = pd.DataFrame(
+        {"person_id": ["b", "a", "a"], "product_id": ["x", "y", "x"], "weight": [1.0, 2.0, 3.0]}
+    )
+    m = Matrix.build(frame, "weight")
+    assert m.user_ids.tolist() == ["a", "b"] and m.item_ids.tolist() == ["x", "y"]
+    assert m.values.toarray().tolist() == [[3.0, 2.0], [1.0, 0.0]]
+    model = RecsModel(make_recommender("popular").fit(m.values), m.user_ids, m.item_ids)
+    out = model.predict(pd.DataFrame({"person_id": ["a", "stranger"]}))
+    assert out["person_id"].unique().tolist() == ["a"] and out["rank"].tolist() == [1, 2]
+
+
+def test_cold_start_gets_popular_items_of_the_preferred_category() -> None:
+    products = pd.DataFrame(
+        {
+            "product_id": ["t1", "t2", "t3", "b1", "b2", "old"],
+            "category": ["toys", "toys", "toys", "books", "books", "toys"],
+            "is_active": [True, True, True, True, True, False],
+        }
+    )
+    popularity = pd.DataFrame(
+        {"product_id": ["old", "b1", "t2", "b2", "t1", "t3"], "buyers": [99, 50, 40, 30, 20, 10]}
+    )
+    people = pd.DataFrame(
+        {"person_id": ["new", "warm", "nopref"], "preferred_category": ["toys", "books", None]}
+    )
+    recs = pd.DataFrame(
+        {"person_id": ["warm"] * 2, "rank": [1, 2], "product_id": ["t3", "b2"], "score": [0.9, 0.8]}
+    )
+    purchased = pd.DataFrame({"person_id": ["warm"], "product_id": ["b1"]})
+    out = fill_popular(recs, people, purchased, products, popularity, k=4)
+    lists = out.groupby("person_id")["product_id"].agg(list).to_dict()
+    assert lists["new"] == ["t2", "t1", "t3", "b1"]
+    assert lists["warm"] == ["t3", "b2", "t2", "t1"]  # b1 bought, b2 and t3 already there
+    assert lists["nopref"] == ["b1", "t2", "b2", "t1"]
+    assert "old" not in out["product_id"].tolist()
+    assert out.loc[out["person_id"] == "new", "source"].eq("popular").all()
+    assert out.loc[out["person_id"] == "warm", "source"].tolist() == [
+        "als",
+        "als",
+        "popular",
+        "popular",
+    ]

@@ -1,0 +1,66 @@
+"""Champion/challenger aliases against a real MLflow SQLite store in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml import tracking
+
+
+class Constant:
+    """A model that predicts one number: its 'quality' is that number."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.full(len(frame), self.value)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    uri = f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}"
+    tracking.init_store(uri)
+    tracking.init_store(uri)  # idempotent
+    return uri
+
+
+def train(uri: str, value: float) -> tracking.Promotion:
+    """One 'training run': log, register, and promote against the same holdout."""
+    example = pd.DataFrame({"x": [1.0, 2.0]})
+    with tracking.training_run("churn", f"v={value}", uri):
+        tracking.log_metrics({"auc@10": value})
+        ref = tracking.log_model(Constant(value), "toy", example)
+        return tracking.promote(ref, value, lambda champion: champion.value, "score")
+
+
+def test_champion_moves_only_when_the_new_version_is_at_least_as_good(store: str) -> None:
+    first = train(store, 0.7)
+    assert first.promoted and first.champion.version == "1"
+
+    worse = train(store, 0.6)
+    assert not worse.promoted and worse.champion_score == 0.7
+    assert tracking.alias_version("toy", "champion", store).version == "1"
+    assert tracking.alias_version("toy", "challenger", store).version == "2"
+    assert tracking.load_model(worse.champion).value == 0.7  # scoring uses the champion
+
+    better = train(store, 0.8)
+    assert better.promoted and better.champion.version == "3"
+    assert tracking.alias_version("toy", "champion", store).version == "3"
+
+    same = train(store, 0.8)  # identical model: no new version, still champion
+    assert same.new.version == "3" and same.promoted
+
+
+def test_artifacts_live_beside_the_store(store: str, tmp_path: Path) -> None:
+    assert tracking.artifact_root(store) == tmp_path / "mlflow" / "artifacts"
+    with tracking.training_run("segments", "plots", store):
+        from ml import plots
+
+        tracking.log_figure(plots.line([1, 2], {"a": [0.1, 0.2]}, "k", "s", "t"), "plots/a.png")
+    assert list((tmp_path / "mlflow" / "artifacts" / "segments").rglob("a.png"))
+    assert tracking.alias_version("nothing", "champion", store) is None
