@@ -26,14 +26,18 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Sample extracts (unless $PZ_LANDING_DIR has some), one DAG run for their last day, a summary.
 demo: setup
-	@echo "make demo is not there yet: the nightly DAG is still being built" >&2; exit 2
+	$(PY) -m warehouse.airflow_local demo
 
+# One run of the nightly DAG with `airflow dags test`: make run RUN_DATE=YYYY-MM-DD
 run: setup
-	@echo "make run is not there yet: the nightly DAG is still being built" >&2; exit 2
+	@test -n "$(RUN_DATE)" || { echo "usage: make run RUN_DATE=YYYY-MM-DD" >&2; exit 2; }
+	$(PY) -m warehouse.airflow_local run --run-date $(RUN_DATE)
 
+# The whole pipeline at a scale (S=10k, M=100k, L=1M customers): bench/results/<scale>.json
 bench: setup
-	@echo "make bench is not there yet: it needs the nightly DAG" >&2; exit 2
+	$(PY) -m bench.run --scale $(SCALE)
 
 clean:
 	rm -rf .venv .venv-uv data

@@ -88,28 +88,72 @@ def test_features_do_not_change_when_later_data_arrives(
     built_warehouse: Path, sample_landing: Path, tmp_path: Path
 ) -> None:
     """Features as of a day, built that day, equal the history row for that cutoff built
-    30 days later with 30 more days of extracts."""
+    30 days later with 30 more days of extracts.
+
+    The guarantee is about later data: records timestamped after the cutoff never reach
+    its features. Two kinds of later knowledge do change a person's history, and those
+    people are left out of the comparison: records about earlier days that arrive late
+    (the sample delays 1% of web events by up to three days), and identity learnt later
+    (a device that browsed before the cutoff and logged in after it is stitched to the
+    person retroactively, so its earlier browsing counts in the history).
+    """
     earlier = END - dt.timedelta(days=30)
     landing = tmp_path / "landing"
     copy_until(sample_landing, landing, earlier)
     db = tmp_path / "earlier.duckdb"
     assert not load_landing(landing, db).failed
-    dbt(
-        ["build", "--select", "+customer_features", "--exclude", "path:models/audiences"],
-        db,
-        earlier,
+    dbt(["seed"], db, earlier)
+    dbt(["run", "--select", "+customer_features"], db, earlier)
+    identity_sql = (
+        "select person_id, identifier_type, identifier_value, first_seen_at "
+        "from intermediate.int_identifiers_resolved"
     )
     with duckdb.connect(str(db), read_only=True) as con:
         then = con.execute("select * from marts.customer_features order by person_id").df()
+        identity_then = set(con.execute(identity_sql).fetchall())
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
         later = con.execute(
             "select * exclude (cutoff_date) from marts.customer_features_history "
             "where cutoff_date = ? order by person_id",
             [earlier],
         ).df()
+        late = {
+            r[0]
+            for r in con.execute(
+                """
+                with late_ids as (
+                    select 'anonymous_id' as t, "anonymousId" as v from raw.web__events
+                    where "timestamp" < ? + interval 1 day and _extract_date > ?
+                    union all
+                    select 'customer_id', "userId" from raw.web__events
+                    where "timestamp" < ? + interval 1 day and _extract_date > ?
+                    union all
+                    select 'customer_id', customer_id from raw.email__email_events
+                    where event_ts < ? + interval 1 day and _extract_date > ?
+                    union all
+                    select 'email', lower(trim(email)) from raw.email__email_events
+                    where event_ts < ? + interval 1 day and _extract_date > ?
+                    union all
+                    select 'customer_id', customer_id from raw.shop__orders
+                    group by order_id, customer_id
+                    having min(order_ts) < ? + interval 1 day and min(_extract_date) > ?
+                )
+                select distinct i.person_id
+                from late_ids join marts.person_identifiers i
+                  on i.identifier_type = late_ids.t and i.identifier_value = late_ids.v
+                """,
+                [earlier] * 10,
+            ).fetchall()
+        }
+        identity_later = set(con.execute(identity_sql).fetchall())
+    restitched = {row[0] for row in identity_then ^ identity_later}
+    late |= restitched
     common = then.merge(later[["person_id"]], on="person_id")
     assert len(common) > 0.95 * len(then)
     later = later.set_index("person_id").loc[common.person_id].reset_index()
     assert list(later.columns) == list(common.columns)
-    diff = (later.drop(columns="person_id") - common.drop(columns="person_id")).abs().max()
-    assert (diff < 1e-9).all(), diff[diff >= 1e-9]
+    on_time = ~common.person_id.isin(late)
+    assert on_time.mean() > 0.85
+    diff = (later.drop(columns="person_id") - common.drop(columns="person_id")).abs()
+    worst = diff[on_time.to_numpy()].max()
+    assert (worst < 1e-9).all(), worst[worst >= 1e-9]

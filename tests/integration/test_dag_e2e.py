@@ -1,0 +1,107 @@
+"""The whole nightly DAG with `airflow dags test` on a tiny generated sample.
+
+Real loader, real dbt, real MLflow store, real Airflow (SQLite) in a temporary
+PZ_HOME: what `make run` does, asserted on the published files and manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.audiences import load_audiences
+from warehouse.export import audit_exports, publish_exports, stage_exports
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_DATE = "2026-03-31"
+CUSTOMERS = 400
+DAYS = 120
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PZ_", "AIRFLOW", "MLFLOW"))}
+    env["PZ_HOME"] = str(home)
+    return env
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """PZ_HOME after one DAG run for RUN_DATE over a generated sample."""
+    home = tmp_path_factory.mktemp("pz_home")
+    env = _env(home)
+    subprocess.run(
+        [
+            sys.executable, "-m", "warehouse.synthetic",
+            "--customers", str(CUSTOMERS), "--days", str(DAYS),
+            "--end-date", RUN_DATE, "--seed", "3", "--out", str(home / "landing"),
+        ],
+        env=env, check=True, cwd=REPO,
+    )  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "warehouse.airflow_local", "run", "--run-date", RUN_DATE],
+        env=env, cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    (home / "dag_run.log").write_text(run.stdout + run.stderr)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-6000:]
+    return home
+
+
+def test_dag_run_publishes_every_audience(nightly: Path) -> None:
+    folder = nightly / "exports" / RUN_DATE
+    audiences = load_audiences()
+    expected = {f"{a.name}.{fmt}" for a in audiences for fmt in ("parquet", "csv")}
+    assert {p.name for p in folder.iterdir()} == expected | {"manifest.json"}
+    assert not list((nightly / "exports").glob(".tmp-*"))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["run_date"] == RUN_DATE
+    assert manifest["generated_at"]
+    assert set(manifest["model_versions"]) == {
+        "customer_segments", "churn_scores", "recommendations",
+    }  # fmt: skip
+    files = {f["file"]: f for f in manifest["files"]}
+    assert set(files) == expected
+    for name, entry in files.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"]
+    with duckdb.connect(str(nightly / "warehouse.duckdb"), read_only=True) as con:
+        for audience in audiences:
+            treated = con.execute(
+                f"select count(*) from audiences.aud_{audience.name} where not is_control"
+            ).fetchone()[0]
+            assert files[f"{audience.name}.parquet"]["rows"] == treated
+        scored = con.execute(
+            "select count(*) from ml.churn_scores where run_date = ?", [RUN_DATE]
+        ).fetchone()[0]
+        assert scored > 0
+        assert (
+            con.execute(
+                "select count(*) from audiences.membership where run_date = ?", [RUN_DATE]
+            ).fetchone()[0]
+            > 0
+        )
+
+
+def test_task_times_were_recorded(nightly: Path) -> None:
+    log = (nightly / "dag_run.log").read_text()
+    assert "Task times:" in log and "publish_exports" in log
+
+
+def test_rerun_of_the_export_is_byte_identical(nightly: Path) -> None:
+    """Staging, auditing and publishing the same date again gives the same bytes."""
+    folder = nightly / "exports" / RUN_DATE
+    before = json.loads((folder / "manifest.json").read_text())["files"]
+    staged = stage_exports(
+        nightly / "warehouse.duckdb", nightly / "exports", RUN_DATE, generated_at="again"
+    )
+    audit_exports(nightly / "warehouse.duckdb", staged, email_frequency_cap=2)
+    publish_exports(staged, nightly / "exports")
+    after = json.loads((folder / "manifest.json").read_text())["files"]
+    assert [(f["file"], f["sha256"]) for f in after] == [(f["file"], f["sha256"]) for f in before]

@@ -1,0 +1,110 @@
+"""The export audit on real dbt-built audiences, and through Airflow when it fails.
+
+Builds the audience models over the shared sample warehouse (ml tables empty, as on a
+first night), publishes good exports, then plants a person without consent in an
+audience table and runs the DAG's export tasks with `airflow dags test`: the run must
+fail, nothing may be published and the previous exports must stay byte for byte.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.integration.conftest import END, dbt
+from warehouse import pipeline
+from warehouse.airflow_local import run_dag
+from warehouse.audiences import load_audiences
+from warehouse.settings import Settings, load_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+RUN_DATE = END.isoformat()
+UPSTREAM_OF_EXPORTS = (
+    "load_extracts|dbt_build_marts|init_mlflow|segments|churn|recommendations|dbt_build_audiences"
+)
+
+
+@pytest.fixture(scope="module")
+def settings(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A PZ_HOME whose warehouse has the audiences built and its exports published."""
+    home = tmp_path_factory.mktemp("pz_audit")
+    settings = load_settings({"PZ_HOME": str(home)})
+    shutil.copyfile(built_warehouse, settings.duckdb_path)
+    dbt(["build", "--select", "path:models/audiences"], settings.duckdb_path, END)
+    staged = pipeline.stage_and_audit(RUN_DATE, "2026-07-01T03:00:00+00:00", settings)
+    pipeline.publish(staged["staging_dir"], settings)
+    return settings
+
+
+def published(settings: Settings) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (settings.export_dir / RUN_DATE).iterdir()}
+
+
+def test_members_have_consent_and_no_erasure_request(settings: Settings) -> None:
+    """Consent fails closed and erased people never reach an audience (real dbt output)."""
+    channels = {a.name: a.channel for a in load_audiences()}
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        for audience, channel in channels.items():
+            bad = con.execute(
+                f"""
+                select count(*) from audiences.membership m
+                left join marts.dim_customers d using (person_id)
+                where m.audience = ? and not coalesce(d.has_{channel}_consent, false)
+                """,
+                [audience],
+            ).fetchone()[0]
+            assert bad == 0, f"{audience}: {bad} members without {channel} consent"
+        erased = con.execute(
+            """
+            select count(*) from audiences.membership m
+            join marts.dim_customers d using (person_id)
+            join staging.stg_privacy__erasure_requests e
+                on e.customer_id = d.customer_id or e.email = d.email
+            """
+        ).fetchone()[0]
+        assert erased == 0
+        share = con.execute("select avg(is_control::int) from audiences.membership").fetchone()[0]
+        assert share is None or 0.03 < share < 0.2
+
+
+def test_holdout_is_deterministic(settings: Settings) -> None:
+    """The control flag is md5(person_id|audience) below holdout_share, nothing else."""
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        wrong = con.execute(
+            """
+            select count(*) from audiences.membership
+            where is_control <> (
+                cast(('0x' || substr(md5(person_id || '|' || audience), 1, 8)) as bigint)
+                / 4294967296.0 < 0.10)
+            """
+        ).fetchone()[0]
+    assert wrong == 0
+
+
+def test_failed_audit_in_the_dag_publishes_nothing(settings: Settings) -> None:
+    before = published(settings)
+    assert before, "the good run published nothing"
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        person = con.execute(
+            "select person_id, email, first_name, preferred_category from marts.dim_customers "
+            "where not has_email_consent and email is not null order by person_id limit 1"
+        ).fetchone()
+        assert person is not None
+        con.execute(
+            "insert into audiences.aud_interested_shoppers "
+            "(run_date, person_id, email, first_name, preferred_category, reason, is_control) "
+            "values (?, ?, ?, ?, ?, 'planted', false)",
+            [RUN_DATE, *person],
+        )
+    with pytest.raises(subprocess.CalledProcessError):
+        run_dag(RUN_DATE, settings, mark_success_pattern=UPSTREAM_OF_EXPORTS)
+    assert published(settings) == before
+    assert [p.name for p in settings.export_dir.iterdir() if not p.name.startswith(".")] == [
+        RUN_DATE
+    ]
+    assert list(settings.export_dir.glob(f".tmp-{RUN_DATE}-*")), "staged files kept for a look"

@@ -1,0 +1,370 @@
+"""Export write → audit → publish on a small hand-made warehouse with planted answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.audiences import Audience, load_audiences
+from warehouse.export import (
+    MANIFEST,
+    AuditError,
+    audit_exports,
+    file_columns,
+    hashed_email,
+    hashed_phone,
+    normalize_email,
+    normalize_phone_e164,
+    publish_exports,
+    stage_exports,
+)
+
+RUN_DATE = "2026-03-31"
+
+NEWS = Audience(
+    name="news",
+    description="Email audience.",
+    channel="email",
+    priority=1,
+    rule="true",
+    reason="'rule'",
+    columns=("person_id", "email", "first_name"),
+)
+PROMO = Audience(
+    name="promo",
+    description="Second email audience.",
+    channel="email",
+    priority=2,
+    rule="true",
+    reason="'rule'",
+    columns=("person_id", "email"),
+)
+TEXTS = Audience(
+    name="texts",
+    description="SMS audience.",
+    channel="sms",
+    priority=1,
+    rule="true",
+    reason="'rule'",
+    columns=("person_id", "phone"),
+)
+SEED = Audience(
+    name="seed",
+    description="Ads audience.",
+    channel="ads",
+    priority=1,
+    rule="true",
+    reason="'rule'",
+    columns=("email_sha256", "phone_sha256"),
+)
+AUDIENCES = [NEWS, PROMO, SEED, TEXTS]
+
+# person_id, customer_id, email, phone, email, sms, ads consent
+PEOPLE = [
+    ("p1", "c1", "Ann@Example.com ", "+447700900001", True, True, True),
+    ("p2", "c2", "bob@example.com", "+447700900002", True, False, True),
+    ("p3", "c3", "cy@example.com", None, True, True, True),
+    ("p4", "c4", "dee@example.com", "+447700900004", False, False, False),
+]
+
+
+def build_warehouse(path: Path) -> Path:
+    """A warehouse whose audiences are correct: p1..p3 treated where consented."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            """
+            create schema marts; create schema staging; create schema audiences;
+            create schema ml;
+            create table marts.dim_customers (
+                person_id varchar, customer_id varchar, email varchar, phone varchar,
+                first_name varchar, has_email_consent boolean, has_sms_consent boolean,
+                has_ads_consent boolean
+            );
+            create table staging.stg_privacy__erasure_requests (
+                request_id varchar, customer_id varchar, email varchar,
+                requested_at timestamp
+            );
+            create table audiences.membership (
+                run_date date, audience varchar, person_id varchar, is_control boolean,
+                reason varchar
+            );
+            create table ml.churn_scores (
+                run_date date, person_id varchar, churn_probability double,
+                risk_band varchar, top_reasons varchar, model_version varchar
+            );
+            create table ml.customer_segments (run_date date, person_id varchar);
+            create table ml.recommendations (run_date date, person_id varchar);
+            insert into ml.churn_scores values
+                ('2026-03-31', 'p1', 0.5, 'high', '', 'churn-xgb/3'),
+                ('2026-03-30', 'p1', 0.5, 'high', '', 'churn-xgb/2');
+            insert into staging.stg_privacy__erasure_requests values
+                ('r1', 'c9', 'gone@example.com', '2026-03-01');
+            """
+        )
+        for p in PEOPLE:
+            con.execute(
+                "insert into marts.dim_customers values (?, ?, ?, ?, 'N', ?, ?, ?)",
+                [p[0], p[1], p[2], p[3], p[4], p[5], p[6]],
+            )
+        for audience in AUDIENCES:
+            cols = {
+                "email": "d.email",
+                "first_name": "d.first_name",
+                "phone": "d.phone",
+                "email_sha256": "sha256(lower(trim(d.email)))",
+                "phone_sha256": "sha256(d.phone)",
+            }
+            select = ", ".join(f"{cols[c]} as {c}" for c in audience.columns if c != "person_id")
+            consent = f"has_{audience.channel}_consent"
+            con.execute(
+                f"""
+                create table audiences.aud_{audience.name} as
+                select cast('{RUN_DATE}' as date) as run_date, d.person_id, {select},
+                    'rule' as reason, d.person_id = 'p3' as is_control
+                from marts.dim_customers d where d.{consent}
+                """
+            )
+            con.execute(
+                f"""
+                insert into audiences.membership
+                select run_date, '{audience.name}', person_id, is_control, reason
+                from audiences.aud_{audience.name}
+                """
+            )
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return build_warehouse(tmp_path / "warehouse.duckdb")
+
+
+def run_all(warehouse: Path, export_dir: Path) -> Path:
+    staging = stage_exports(
+        warehouse,
+        export_dir,
+        RUN_DATE,
+        generated_at="2026-04-01T03:00:00+00:00",
+        audiences=AUDIENCES,
+    )
+    audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
+    return publish_exports(staging, export_dir)
+
+
+# --- hashing normalization -------------------------------------------------------------
+
+
+def test_email_hash_matches_published_example() -> None:
+    """TikTok's customer-file guide lists janedoe@gmail.com with this SHA-256."""
+    expected = "d6117306485ed0e50afab3ac871e98f81699151f30281527d63ff5f233656c69"
+    assert hashed_email("janedoe@gmail.com") == expected
+    assert hashed_email("  JaneDoe@Gmail.COM\t") == expected
+
+
+def test_email_hash_known_values() -> None:
+    """Values checked with `printf %s VALUE | sha256sum`, not with this code."""
+    assert normalize_email("  Test@Example.COM ") == "test@example.com"
+    assert hashed_email("Test@Example.com") == (
+        "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b"
+    )
+    assert hashed_email("   ") is None
+    assert hashed_email(None) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "digest"),
+    [
+        (
+            "+1 212-565-0000",
+            "+12125650000",
+            "d360a79e746532a6a1e7b8164440b04cdd8797e23126f7a4de7a4b67fdcdba98",
+        ),
+        (
+            "+44 20 7031 3000",
+            "+442070313000",
+            "f3d7e96c73fb0de1b66acfce541d7af758fbd4f3fa3af0ea4e10110000d3625e",
+        ),
+        (
+            "0044 (20) 7031-3000",
+            "+442070313000",
+            "f3d7e96c73fb0de1b66acfce541d7af758fbd4f3fa3af0ea4e10110000d3625e",
+        ),
+        (
+            "+1 (657) 777-0000",
+            "+16577770000",
+            "a6e82c2f4091baff57a4f33d01efb65bfbeacbbfbcfaa9d0ff9f57d28d78fedb",
+        ),
+    ],
+)
+def test_phone_hash_is_sha256_of_e164(raw: str, e164: str, digest: str) -> None:
+    """E.164 keeps the '+' (Google Customer Match); digests from sha256sum."""
+    assert normalize_phone_e164(raw) == e164
+    assert hashed_phone(raw) == digest
+
+
+@pytest.mark.parametrize("raw", [None, "", "020 7031 3000", "+12", "+0123456789"])
+def test_phone_without_country_code_is_not_hashed(raw: str | None) -> None:
+    assert hashed_phone(raw) is None
+
+
+def test_ads_headers_follow_customer_match() -> None:
+    assert file_columns(SEED) == ["Email", "Phone"]
+    assert file_columns(NEWS) == ["person_id", "email", "first_name"]
+
+
+# --- write, audit, publish ---------------------------------------------------------------
+
+
+def test_publish_writes_treated_rows_and_manifest(warehouse: Path, tmp_path: Path) -> None:
+    export_dir = tmp_path / "exports"
+    final = run_all(warehouse, export_dir)
+    assert final == export_dir / RUN_DATE
+    assert sorted(p.name for p in final.iterdir()) == sorted(
+        [MANIFEST] + [f"{a.name}.{f}" for a in AUDIENCES for f in ("csv", "parquet")]
+    )
+    manifest = json.loads((final / MANIFEST).read_text())
+    assert manifest["run_date"] == RUN_DATE
+    assert manifest["generated_at"] == "2026-04-01T03:00:00+00:00"
+    assert manifest["model_versions"]["churn_scores"] == ["churn-xgb/3"]
+    by_file = {f["file"]: f for f in manifest["files"]}
+    # p3 is the control group everywhere; p4 has no consent at all.
+    assert by_file["news.csv"]["rows"] == 2
+    assert by_file["texts.parquet"]["rows"] == 1
+    assert by_file["seed.parquet"]["columns"] == ["Email", "Phone"]
+    for name, entry in by_file.items():
+        assert hashlib.sha256((final / name).read_bytes()).hexdigest() == entry["sha256"]
+    lines = (final / "news.csv").read_text().splitlines()
+    assert lines == ["person_id,email,first_name", "p1,Ann@Example.com ,N", "p2,bob@example.com,N"]
+    ads = (final / "seed.csv").read_text()
+    assert "@" not in ads and "+44" not in ads
+    assert hashed_email("ann@example.com") in ads
+    assert hashed_phone("+447700900001") in ads
+    assert not list(export_dir.glob(".tmp-*")) and not list(export_dir.glob(".old-*"))
+
+
+def test_rerun_is_byte_identical(warehouse: Path, tmp_path: Path) -> None:
+    export_dir = tmp_path / "exports"
+    first = {
+        p.name: p.read_bytes()
+        for p in run_all(warehouse, export_dir).iterdir()
+        if p.name != MANIFEST
+    }
+    second = {
+        p.name: p.read_bytes()
+        for p in run_all(warehouse, export_dir).iterdir()
+        if p.name != MANIFEST
+    }
+    assert first == second
+    manifest = json.loads((export_dir / RUN_DATE / MANIFEST).read_text())
+    assert {f["file"]: f["sha256"] for f in manifest["files"]} == {
+        n: hashlib.sha256(b).hexdigest() for n, b in first.items()
+    }
+
+
+def _published(export_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (export_dir / RUN_DATE).iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("sabotage", "finding"),
+    [
+        (
+            "insert into audiences.aud_news values "
+            "('2026-03-31', 'p4', 'dee@example.com', 'N', 'rule', false)",
+            "without email consent",
+        ),
+        (
+            "insert into audiences.aud_texts values "
+            "('2026-03-31', 'p9', '+15550001111', 'x', false)",
+            "not in marts.dim_customers",
+        ),
+        (
+            "update marts.dim_customers set has_ads_consent = false where person_id = 'p2'",
+            "match no person with ads consent",
+        ),
+        (
+            "update staging.stg_privacy__erasure_requests set customer_id = 'c1'",
+            "erasure request",
+        ),
+        ("update audiences.aud_promo set is_control = false", "audiences.membership has"),
+    ],
+)
+def test_failed_audit_publishes_nothing(
+    warehouse: Path, tmp_path: Path, sabotage: str, finding: str
+) -> None:
+    export_dir = tmp_path / "exports"
+    run_all(warehouse, export_dir)
+    before = _published(export_dir)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(sabotage)
+    staging = stage_exports(warehouse, export_dir, RUN_DATE, audiences=AUDIENCES)
+    with pytest.raises(AuditError) as failed:
+        audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
+    assert any(finding in f for f in failed.value.findings), failed.value.findings
+    assert _published(export_dir) == before
+    assert failed.value.staging_dir == staging and staging.is_dir()
+
+
+def test_frequency_cap_is_audited(warehouse: Path, tmp_path: Path) -> None:
+    """p1 and p2 are in two email audiences: fine under a cap of 2, not under 1."""
+    staging = stage_exports(warehouse, tmp_path / "exports", RUN_DATE, audiences=AUDIENCES)
+    audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
+    with pytest.raises(AuditError, match="2 people are in more than 1 email audiences"):
+        audit_exports(warehouse, staging, email_frequency_cap=1, audiences=AUDIENCES)
+
+
+def test_plaintext_pii_in_ads_file_fails_the_audit(warehouse: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update audiences.aud_seed set email_sha256 = 'ann@example.com'")
+        con.execute("update audiences.aud_seed set phone_sha256 = '+44 7700 900001'")
+    staging = stage_exports(warehouse, tmp_path / "exports", RUN_DATE, audiences=AUDIENCES)
+    with pytest.raises(AuditError) as failed:
+        audit_exports(warehouse, staging, audiences=AUDIENCES)
+    text = "\n".join(failed.value.findings)
+    assert "plaintext email or phone values in Email" in text
+    assert "plaintext email or phone values in Phone" in text
+    assert not (tmp_path / "exports" / RUN_DATE).exists()
+
+
+def test_tampered_or_missing_file_fails_the_audit(warehouse: Path, tmp_path: Path) -> None:
+    staging = stage_exports(warehouse, tmp_path / "exports", RUN_DATE, audiences=AUDIENCES)
+    (staging / "promo.csv").unlink()
+    (staging / "news.csv").write_text("person_id,email,first_name\np1,x@example.com,N\n")
+    with pytest.raises(AuditError) as failed:
+        audit_exports(warehouse, staging, audiences=AUDIENCES)
+    text = "\n".join(failed.value.findings)
+    assert "promo.csv: missing" in text
+    assert "news.csv: not as listed in the manifest" in text
+
+
+def test_rerun_cleans_stale_staging(warehouse: Path, tmp_path: Path) -> None:
+    export_dir = tmp_path / "exports"
+    stale = stage_exports(warehouse, export_dir, RUN_DATE, audiences=AUDIENCES)
+    run_all(warehouse, export_dir)
+    assert not stale.exists()
+
+
+def test_declared_audiences_are_complete() -> None:
+    """The analysts' declaration file parses and every audience has a model and exposure."""
+    audiences = load_audiences()
+    names = {a.name for a in audiences}
+    assert {
+        "cart_abandoners",
+        "interested_shoppers",
+        "vip",
+        "win_back",
+        "high_churn_risk",
+        "new_customer_onboarding",
+        "product_recommendations",
+    } <= names
+    folder = Path(__file__).resolve().parents[3] / "dbt_project" / "models" / "audiences"
+    exposures = (folder / "_audiences__exposures.yml").read_text()
+    for audience in audiences:
+        assert (folder / f"{audience.model}.sql").is_file()
+        assert f"ref('{audience.model}')" in exposures
+        if audience.channel == "ads":
+            assert set(audience.columns) <= {"email_sha256", "phone_sha256"}

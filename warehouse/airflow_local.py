@@ -1,0 +1,234 @@
+"""Run the nightly DAG locally: ``make run`` and ``make demo``.
+
+``python -m warehouse.airflow_local run --run-date YYYY-MM-DD`` points a local Airflow
+(``AIRFLOW_HOME``, default ``$PZ_HOME/airflow``, SQLite, no example DAGs, DAGs from
+``<repo>/dags``) at the pipeline, migrates its database and creates the
+``duckdb_writer`` pool when needed, then runs ``airflow dags test personalization_nightly``
+with ``{"run_date": ...}`` as the run's conf.
+
+``python -m warehouse.airflow_local demo`` first writes sample extracts into
+``PZ_LANDING_DIR`` (unless extracts are already there), runs the DAG for the sample's
+last day and prints what came out and where.
+
+``airflow dags test`` runs tasks one after another in one process and does not look at
+pools; the pool matters for a scheduler, which never starts a task of a pool that does
+not exist, so it is created here all the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from warehouse.settings import REPO_ROOT, Settings, load_settings
+
+DAG_ID = "personalization_nightly"
+DAGS_FOLDER = REPO_ROOT / "dags"
+POOL = "duckdb_writer"
+#: Written after a successful migrate + pool creation, with the Airflow version: later
+#: runs skip both (each Airflow command costs several seconds of start-up).
+READY_MARKER = ".pz_airflow_ready"
+DEMO_CUSTOMERS = 2000
+DEMO_DAYS = 120
+DEMO_END_DATE = "2026-03-31"
+DEMO_SEED = 42
+
+
+def airflow_env(settings: Settings) -> dict[str, str]:
+    """Environment of every Airflow command: local SQLite state, our DAGs folder."""
+    home = settings.airflow_home
+    return {
+        **os.environ,
+        "PZ_HOME": str(settings.home),
+        "PZ_LANDING_DIR": str(settings.landing_dir),
+        "PZ_DUCKDB_PATH": str(settings.duckdb_path),
+        "PZ_EXPORT_DIR": str(settings.export_dir),
+        "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+    }
+
+
+def _airflow(args: list[str], env: dict[str, str]) -> None:
+    airflow = Path(sys.executable).with_name("airflow")
+    command = [str(airflow) if airflow.exists() else "airflow", *args]
+    print("+ airflow " + " ".join(args), flush=True)
+    subprocess.run(command, env=env, check=True)
+
+
+def _airflow_version() -> str:
+    from importlib.metadata import version
+
+    return version("apache-airflow")
+
+
+def prepare_airflow(settings: Settings) -> dict[str, str]:
+    """Migrate the Airflow database and create the pool, unless already done."""
+    env = airflow_env(settings)
+    home = settings.airflow_home
+    home.mkdir(parents=True, exist_ok=True)
+    marker = home / READY_MARKER
+    wanted = f"{_airflow_version()} {POOL}"
+    if marker.exists() and marker.read_text().strip() == wanted:
+        return env
+    _airflow(["db", "migrate"], env)
+    _airflow(["pools", "set", POOL, "1", "DuckDB allows one writer per file"], env)
+    marker.write_text(wanted + "\n")
+    return env
+
+
+def run_dag(
+    run_date: str, settings: Settings | None = None, *, mark_success_pattern: str | None = None
+) -> float:
+    """Run the DAG once for ``run_date`` with ``airflow dags test``; return wall seconds.
+
+    Args:
+        run_date: ``YYYY-MM-DD``, passed as the run's conf.
+        settings: Where the state lives (default: from the environment).
+        mark_success_pattern: Regex of task ids to mark successful instead of running
+            (e.g. redo only the exports over an already built warehouse).
+
+    Raises:
+        subprocess.CalledProcessError: The DAG run failed.
+    """
+    settings = settings or load_settings()
+    run_date = dt.date.fromisoformat(run_date).isoformat()
+    started = time.perf_counter()
+    env = prepare_airflow(settings)
+    args = ["dags", "test", DAG_ID, run_date, "--conf", json.dumps({"run_date": run_date})]
+    if mark_success_pattern:
+        args += ["--mark-success-pattern", mark_success_pattern]
+    _airflow(args, env)
+    return time.perf_counter() - started
+
+
+def task_durations(settings: Settings, run_date: str) -> list[tuple[str, float, str]]:
+    """(task, seconds, state) of the latest run of the DAG for ``run_date``."""
+    db = settings.airflow_home / "airflow.db"
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as con:
+        row = con.execute(
+            "select run_id from dag_run where dag_id = ? and conf like ? "
+            "order by start_date desc limit 1",
+            [DAG_ID, f'%"{run_date}"%'],
+        ).fetchone()
+        if row is None:
+            return []
+        return [
+            (task_id, float(duration or 0.0), state or "")
+            for task_id, duration, state in con.execute(
+                "select task_id, duration, state from task_instance "
+                "where dag_id = ? and run_id = ? order by start_date",
+                [DAG_ID, row[0]],
+            ).fetchall()
+        ]
+
+
+def _latest_extract_date(landing_dir: Path) -> str | None:
+    dates = []
+    for folder in landing_dir.glob("*/*"):
+        try:
+            dates.append(dt.date.fromisoformat(folder.name))
+        except ValueError:
+            continue
+    return max(dates).isoformat() if dates else None
+
+
+def ensure_sample(settings: Settings, customers: int, days: int, end_date: str) -> str:
+    """Write sample extracts unless the landing folder has some; return their last day."""
+    existing = _latest_extract_date(settings.landing_dir)
+    if existing:
+        print(f"extracts already in {settings.landing_dir} (last day {existing}): reusing them")
+        return existing
+    print(f"writing sample extracts: {customers} customers x {days} days to {end_date}")
+    subprocess.run(
+        [
+            sys.executable, "-m", "warehouse.synthetic",
+            "--customers", str(customers), "--days", str(days),
+            "--end-date", end_date, "--seed", str(DEMO_SEED),
+            "--out", str(settings.landing_dir),
+        ],
+        check=True,
+    )  # fmt: skip
+    return end_date
+
+
+def summary(settings: Settings, run_date: str) -> str:
+    """What the run produced and how to look at it."""
+    folder = settings.export_dir / run_date
+    lines = [""]
+    manifest_path = folder / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        lines.append(f"Audiences for {run_date} (treated members; the holdout is not exported):")
+        for entry in manifest["files"]:
+            if entry["format"] == "parquet":
+                lines.append(
+                    f"  {entry['audience']:<26} {entry['channel']:<6} {entry['rows']:>7,} rows"
+                )
+        lines.append(f"Files: {folder}/<audience>.parquet|csv and manifest.json")
+    else:
+        lines.append(f"No published exports in {folder}.")
+    durations = task_durations(settings, run_date)
+    if durations:
+        lines.append("Task times:")
+        lines += [f"  {task:<22} {seconds:>7.1f} s  {state}" for task, seconds, state in durations]
+    venv = Path(sys.executable).parent
+    lines += [
+        "",
+        "Look around:",
+        f"  MLflow UI:   {venv}/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}",
+        f"  Airflow UI:  AIRFLOW_HOME={settings.airflow_home} AIRFLOW__CORE__DAGS_FOLDER="
+        f"{DAGS_FOLDER} AIRFLOW__CORE__LOAD_EXAMPLES=False {venv}/airflow standalone",
+        f"  dbt docs:    cd dbt_project && PZ_DUCKDB_PATH={settings.duckdb_path} "
+        f"{venv}/dbt docs generate --vars '{{run_date: {run_date}}}' && {venv}/dbt docs serve",
+        f"  warehouse:   {venv}/python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}',"
+        " read_only=True).sql('from audiences.membership limit 5').show()\"",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``run --run-date D`` or ``demo``."""
+    parser = argparse.ArgumentParser(prog="python -m warehouse.airflow_local")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the nightly DAG once for a run date")
+    run.add_argument("--run-date", required=True, help="YYYY-MM-DD")
+    demo = commands.add_parser("demo", help="sample extracts, one run, a summary")
+    demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
+    demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    demo.add_argument("--end-date", default=DEMO_END_DATE)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    started = time.perf_counter()
+    if args.command == "run":
+        run_date = args.run_date
+    else:
+        run_date = ensure_sample(settings, args.customers, args.days, args.end_date)
+    try:
+        dag_seconds = run_dag(run_date, settings)
+    except subprocess.CalledProcessError as exc:
+        print(summary(settings, run_date))
+        print(
+            f"\nthe run for {run_date} failed (exit {exc.returncode}); see the log above",
+            file=sys.stderr,
+        )
+        return 1
+    print(summary(settings, run_date))
+    print(f"\nDAG run {dag_seconds:.0f} s; total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The audience declarations, read from the one file analysts edit.
+
+Every audience is declared once, in ``dbt_project/models/audiences/_audiences__models.yml``,
+on its ``aud_<name>`` model under ``config.meta.audience``: the channel (``email``, ``sms``
+or ``ads``), the priority used by the email frequency cap (1 is the most important), the
+rule (a SQL predicate over ``int_audience_candidates_joined``), the reason recorded in
+``audiences.membership`` and the columns its export file carries. The model's
+``description`` is the audience's description. dbt builds the audiences from that file;
+the export and its audit read the same file through this module, so the three never
+disagree about what an audience is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warehouse.settings import DBT_PROJECT_DIR
+
+DECLARATIONS_PATH = DBT_PROJECT_DIR / "models" / "audiences" / "_audiences__models.yml"
+CHANNELS = ("email", "sms", "ads")
+MODEL_PREFIX = "aud_"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One declared audience.
+
+    Attributes:
+        name: Audience name (the model is ``aud_<name>``, the files ``<name>.parquet|csv``).
+        description: What the audience is for.
+        channel: ``email``, ``sms`` or ``ads``; the consent it needs.
+        priority: Rank under the email frequency cap; 1 goes first.
+        rule: SQL predicate over ``int_audience_candidates_joined``.
+        reason: SQL expression recorded as ``membership.reason``.
+        columns: Columns of the export file, in order (warehouse names).
+    """
+
+    name: str
+    description: str
+    channel: str
+    priority: int
+    rule: str
+    reason: str
+    columns: tuple[str, ...]
+
+    @property
+    def model(self) -> str:
+        """The dbt model (and table in schema ``audiences``) holding the audience."""
+        return MODEL_PREFIX + self.name
+
+
+class DeclarationError(ValueError):
+    """The audience declarations are malformed."""
+
+
+def _audience(model: dict[str, Any]) -> Audience | None:
+    name = str(model.get("name", ""))
+    spec = ((model.get("config") or {}).get("meta") or {}).get("audience")
+    if spec is None:
+        return None
+    if not name.startswith(MODEL_PREFIX):
+        raise DeclarationError(f"{name}: audience models are named {MODEL_PREFIX}<name>")
+    missing = {"channel", "priority", "rule", "reason", "columns"} - set(spec)
+    if missing:
+        raise DeclarationError(f"{name}: missing {sorted(missing)}")
+    if spec["channel"] not in CHANNELS:
+        raise DeclarationError(f"{name}: channel must be one of {CHANNELS}")
+    columns = tuple(str(c) for c in spec["columns"])
+    if not columns or len(set(columns)) != len(columns):
+        raise DeclarationError(f"{name}: columns must be a non-empty list without repeats")
+    return Audience(
+        name=name[len(MODEL_PREFIX) :],
+        description=" ".join(str(model.get("description", "")).split()),
+        channel=str(spec["channel"]),
+        priority=int(spec["priority"]),
+        rule=str(spec["rule"]),
+        reason=str(spec["reason"]),
+        columns=columns,
+    )
+
+
+def load_audiences(path: Path | str = DECLARATIONS_PATH) -> list[Audience]:
+    """Read every declared audience, sorted by name.
+
+    Args:
+        path: The models yml that declares the audiences.
+
+    Returns:
+        The audiences, one per ``aud_<name>`` model carrying ``meta.audience``.
+
+    Raises:
+        DeclarationError: A declaration is incomplete or inconsistent.
+    """
+    import yaml  # dbt's own dependency; imported here to keep module import cheap
+
+    document = yaml.safe_load(Path(path).read_text()) or {}
+    audiences = [a for m in document.get("models", []) if (a := _audience(m)) is not None]
+    if not audiences:
+        raise DeclarationError(f"{path}: no audience declared")
+    return sorted(audiences, key=lambda a: a.name)
