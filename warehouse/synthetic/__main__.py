@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{key:28} {s['rows']:>12,} rows {s['bytes'] / 2**20:>9.1f} MiB {s['files']:>5} files"
         )
+    print("seconds per stage: " + ", ".join(f"{k} {v}" for k, v in summary["timings"].items()))
     print(f"wrote {args.out} in {summary['wall_s']} s (truth in {args.out / '_truth'})")
     return 0
 

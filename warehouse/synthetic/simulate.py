@@ -28,8 +28,14 @@ CATEGORIES = (
     "toys",
     "books",
     "garden",
+    "pets",
+    "grocery",
 )
 SUBCATEGORIES_PER_CATEGORY = 4
+TASTE_CLUSTERS = 24
+CONSENT_CHANNELS = ("email", "sms", "ads", "personalization")
+CONSENT_GRANT_P = (0.85, 0.35, 0.55, 0.75)
+CONSENT_REVOKE_P = 0.03
 COUNTRIES = ("GB", "DE", "FR", "NL", "US", "ES", "IT", "IE")
 CITIES = {
     "GB": ("London", "Manchester", "Leeds"),
@@ -107,6 +113,9 @@ class World:
     subcat_cum: np.ndarray
     subcat_offsets: np.ndarray
     store_count: int
+    cluster_categories: np.ndarray
+    cluster_subcategories: np.ndarray
+    persona_category_bias: np.ndarray
 
     @property
     def days(self) -> int:
@@ -123,7 +132,7 @@ def make_world(customers: int, days: int, end_date: dt.date, seed: int) -> World
     subcat[:n_sub] = np.arange(n_sub)  # every subcategory has at least one product
     subcat = np.sort(subcat)
     category = subcat // SUBCATEGORIES_PER_CATEGORY
-    base_price = np.array([35, 60, 20, 45, 30, 180, 50, 25, 15, 40], dtype=float)
+    base_price = np.array([35, 60, 20, 45, 30, 180, 50, 25, 15, 40, 22, 8], dtype=float)
     price = np.round(base_price[category] * rng.lognormal(0, 0.5, n_products), 2) + 0.99
     price = np.round(price, 2)
     # Zipf-like popularity inside each subcategory.
@@ -151,6 +160,24 @@ def make_world(customers: int, days: int, end_date: dt.date, seed: int) -> World
             "is_active": is_active,
         }
     )
+    # Taste clusters: each has two favourite categories and a favourite subcategory per
+    # category, so people of one cluster buy from the same corners of the catalogue.
+    n_cat = len(CATEGORIES)
+    cluster_categories = np.stack(
+        [rng.choice(n_cat, 2, replace=False) for _ in range(TASTE_CLUSTERS)]
+    )
+    cluster_subcategories = rng.integers(0, SUBCATEGORIES_PER_CATEGORY, (TASTE_CLUSTERS, n_cat))
+    # Persona tilt: premium buyers lean to electronics and apparel, bargain hunters to
+    # grocery, toys and home, store regulars to grocery and garden.
+    bias = np.ones((len(PERSONAS), n_cat))
+    for persona, cats in {
+        "loyal_high_value": ("electronics", "apparel", "beauty"),
+        "bargain_hunter": ("grocery", "toys", "home"),
+        "window_shopper": ("shoes", "apparel", "electronics"),
+        "store_loyalist": ("grocery", "garden", "kitchen"),
+    }.items():
+        for cat in cats:
+            bias[PERSONA_NAMES.index(persona), CATEGORIES.index(cat)] = 2.5
     end_day = _epoch_day(end_date)
     return World(
         start_day=end_day - days + 1,
@@ -161,6 +188,9 @@ def make_world(customers: int, days: int, end_date: dt.date, seed: int) -> World
         subcat_cum=cum,
         subcat_offsets=offsets,
         store_count=max(3, min(60, customers // 2000)),
+        cluster_categories=cluster_categories,
+        cluster_subcategories=cluster_subcategories,
+        persona_category_bias=bias / bias.sum(1, keepdims=True),
     )
 
 
@@ -215,14 +245,22 @@ def simulate_chunk(world: World, first: int, count: int, seed: int, chunk: int) 
     active_until = np.minimum(dropout, sim_to)
     span = np.maximum(active_until - sim_from, 0)
 
-    # Tastes: two favourite categories plus a favourite subcategory in each category.
-    pref = rng.dirichlet(np.full(len(CATEGORIES), 0.3), n)
-    fav = rng.integers(0, len(CATEGORIES), (n, 2))
+    # Tastes: the persona's category tilt, the taste cluster's two favourite categories
+    # and subcategories, and individual noise on top.
+    cluster = rng.integers(0, TASTE_CLUSTERS, n)
+    fav = world.cluster_categories[cluster]
+    pref = 0.5 * world.persona_category_bias[persona] + rng.dirichlet(
+        np.full(len(CATEGORIES), 0.3), n
+    )
     pref[np.arange(n), fav[:, 0]] += 1.5
     pref[np.arange(n), fav[:, 1]] += 0.8
     pref /= pref.sum(1, keepdims=True)
     pref_cum = np.cumsum(pref, 1)
-    fav_sub = rng.integers(0, SUBCATEGORIES_PER_CATEGORY, (n, len(CATEGORIES)))
+    fav_sub = np.where(
+        rng.random((n, len(CATEGORIES))) < 0.85,
+        world.cluster_subcategories[cluster],
+        rng.integers(0, SUBCATEGORIES_PER_CATEGORY, (n, len(CATEGORIES))),
+    )
 
     def pick_products(owner: np.ndarray) -> np.ndarray:
         cat = (pref_cum[owner] < rng.random(len(owner))[:, None]).sum(1)
@@ -276,30 +314,50 @@ def simulate_chunk(world: World, first: int, count: int, seed: int, chunk: int) 
         }
     )
 
-    # Browsing sessions (web and app): more while alive, a trickle after dropping out.
-    browse_span = np.maximum(np.minimum(world.end_day + 1, active_until) - sim_from, 0)
-    n_sessions = rng.poisson(par["session_rate"] * browse_span)
-    s_owner = np.repeat(np.arange(n), n_sessions)
-    s_day = np.floor(sim_from[s_owner] + rng.random(len(s_owner)) * browse_span[s_owner]).astype(
-        np.int64
+    # Browsing sessions (web and app). Recent sign-ups browse anonymously for a few weeks
+    # before they register; after dropping out a person comes back only rarely.
+    end_excl = world.end_day + 1
+    pre_signup = np.where(signup >= world.start_day, rng.integers(0, 30, n), 0)
+    b_from = np.maximum(sim_from - pre_signup, world.start_day)
+    b_alive_to = np.clip(active_until, b_from, np.maximum(end_excl, b_from))
+    alive_span = b_alive_to - b_from
+    after_span = np.maximum(end_excl - b_alive_to, 0)
+    rate = par["session_rate"]
+    n_alive = rng.poisson(rate * alive_span)
+    n_after = rng.poisson(0.08 * rate * after_span)
+    s_owner = np.concatenate([np.repeat(np.arange(n), n_alive), np.repeat(np.arange(n), n_after)])
+    s_start = np.concatenate([np.repeat(b_from, n_alive), np.repeat(b_alive_to, n_after)]).astype(
+        float
     )
-    keep = s_day >= world.start_day
-    s_owner, s_day = s_owner[keep], s_day[keep]
+    s_span = np.concatenate([np.repeat(alive_span, n_alive), np.repeat(after_span, n_after)])
+    s_day = np.floor(s_start + rng.random(len(s_owner)) * s_span).astype(np.int64)
+    s_day = np.minimum(s_day, world.end_day)
     s_hour = _diurnal_hours(rng, len(s_owner), np.zeros(len(s_owner), bool))
     s_seconds = s_day * 86400 + s_hour * 3600 + rng.integers(0, 3000, len(s_owner))
     s_views = 1 + rng.poisson(par["views_per_session"][s_owner] - 1)
-    sessions = pa.table(
-        {
-            "person": pidx[s_owner],
-            "session_seconds": s_seconds,
-            "session_day": s_day,
-            "views": s_views,
-        }
-    )
     v_session = np.repeat(np.arange(len(s_owner)), s_views)
     v_product = pick_products(s_owner[v_session])
     v_offset = (np.arange(len(v_session)) - np.repeat(np.cumsum(s_views) - s_views, s_views)) * 40
     v_cart = rng.random(len(v_session)) < 0.08
+    s_cart_viewed = np.bincount(v_session, weights=v_cart, minlength=len(s_owner)) > 0
+    # A search for one of the person's categories opens a share of sessions.
+    s_query_cat = (pref_cum[s_owner] < rng.random(len(s_owner))[:, None]).sum(1)
+    s_query = np.where(
+        rng.random(len(s_owner)) < 0.3,
+        np.array(CATEGORIES)[np.minimum(s_query_cat, len(CATEGORIES) - 1)],
+        None,
+    )
+    sessions = pa.table(
+        {
+            "session": np.arange(len(s_owner)),
+            "person": pidx[s_owner],
+            "session_seconds": s_seconds,
+            "session_day": s_day,
+            "views": s_views,
+            "search_query": pa.array(s_query, pa.string()),
+            "cart_viewed": s_cart_viewed,
+        }
+    )
     views = pa.table(
         {
             "session": v_session,
@@ -318,7 +376,15 @@ def simulate_chunk(world: World, first: int, count: int, seed: int, chunk: int) 
     first_name = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), n)]
     last_name = np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), n)]
     has_loyalty = (par["store_share"] > 0.2) | (rng.random(n) < 0.3)
-    preferred_hour = np.clip(np.round(rng.normal(np.where(persona == 0, 8, 19), 2.5)), 0, 23)
+    # Preferred hour for reading mail: morning, lunch or evening readers.
+    hour_centre = np.array([7.5, 12.5, 20.0])[rng.choice(3, n, p=[0.35, 0.2, 0.45])]
+    preferred_hour = np.clip(np.round(rng.normal(hour_centre, 1.2)), 0, 23)
+    # Consent per channel at signup; a few revoke later (revoke_day -1: never).
+    granted = rng.random((n, len(CONSENT_CHANNELS))) < np.array(CONSENT_GRANT_P)
+    revokes = granted & (rng.random((n, len(CONSENT_CHANNELS))) < CONSENT_REVOKE_P)
+    revoke_day = np.where(
+        revokes, signup[:, None] + 1 + rng.integers(0, 200, (n, len(CONSENT_CHANNELS))), -1
+    )
     people = pa.table(
         {
             "person": pidx,
@@ -339,33 +405,50 @@ def simulate_chunk(world: World, first: int, count: int, seed: int, chunk: int) 
             "preferred_hour": preferred_hour.astype(np.int64),
             "city_idx": rng.integers(0, 3, n),
             "phone_digits": rng.integers(10**8, 10**9 - 1, n),
+            **{f"grant_{c}": granted[:, i] for i, c in enumerate(CONSENT_CHANNELS)},
+            **{f"revoke_day_{c}": revoke_day[:, i] for i, c in enumerate(CONSENT_CHANNELS)},
         }
     )
 
-    # Weekly email campaigns to everyone signed up by then; opens by engagement.
+    # Weekly email campaigns to people who opted in, until they revoke, unsubscribe or
+    # report spam; each send reaches a share of the list. Opens by engagement, at the
+    # person's preferred hour.
     campaign_days = np.arange(world.start_day + (7 - world.start_day % 7) % 7, world.end_day + 1, 7)
     e_owner = np.repeat(np.arange(n), len(campaign_days))
     e_day = np.tile(campaign_days, n)
-    keep = (e_day >= signup[e_owner]) & (rng.random(len(e_owner)) < 0.6)
+    email_stop = np.where(revoke_day[:, 0] >= 0, revoke_day[:, 0], np.iinfo(np.int64).max)
+    keep = (
+        (e_day >= signup[e_owner])
+        & granted[e_owner, 0]
+        & (e_day < email_stop[e_owner])
+        & (rng.random(len(e_owner)) < 0.6)
+    )
     e_owner, e_day = e_owner[keep], e_day[keep]
     alive = e_day < dropout[e_owner]
     engaged = par["open_rate"][e_owner] * np.where(alive, 1.0, 0.2)
-    opened = rng.random(len(e_owner)) < engaged
-    clicked = opened & (rng.random(len(e_owner)) < 0.3)
     bounced = rng.random(len(e_owner)) < 0.005
-    unsub = ~opened & (rng.random(len(e_owner)) < 0.002)
+    opened = ~bounced & (rng.random(len(e_owner)) < engaged)
+    clicked = opened & (rng.random(len(e_owner)) < 0.3)
+    unsub = ~bounced & (rng.random(len(e_owner)) < np.where(opened, 0.001, 0.003))
+    spam = ~bounced & ~unsub & (rng.random(len(e_owner)) < 0.0005)
+    # Nothing is sent after the first unsubscribe or spam report.
+    first_stop = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_stop, e_owner[unsub | spam], e_day[unsub | spam])
+    keep = e_day <= first_stop[e_owner]
     open_hour = np.clip(preferred_hour[e_owner] + rng.integers(-1, 2, len(e_owner)), 0, 23)
+    open_seconds = e_day * 86400 + open_hour * 3600 + rng.integers(0, 3600, len(e_owner))
     emails = pa.table(
         {
             "person": pidx[e_owner],
             "campaign_day": e_day,
-            "opened": opened & ~bounced,
-            "clicked": clicked & ~bounced,
+            "opened": opened,
+            "clicked": clicked,
             "bounced": bounced,
-            "unsubscribed": unsub & ~bounced,
-            "open_seconds": e_day * 86400 + open_hour * 3600 + rng.integers(0, 3600, len(e_owner)),
+            "unsubscribed": unsub,
+            "spam_reported": spam,
+            "open_seconds": open_seconds,
         }
-    )
+    ).filter(pa.array(keep))
     return Chunk(people, orders, lines, sessions, views, emails)
 
 
