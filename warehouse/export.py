@@ -328,13 +328,18 @@ def _audit_file(
     if control:
         findings.append(f"{name}: {control} control-group members exported")
     if erasure:
+        requests = "staging.stg_privacy__erasure_requests"
+        by_file_email = (
+            f" or lower(trim(cast(f.email as varchar))) in (select email from {requests})"
+            if "email" in expected
+            else ""
+        )
         erased = con.execute(
             f"select count(*) from {relation} f "
             "left join marts.dim_customers d on d.person_id = cast(f.person_id as varchar) "
-            "where exists (select 1 from staging.stg_privacy__erasure_requests e "
-            "where e.customer_id = d.customer_id or e.email = lower(trim(d.email))"
-            + (" or e.email = lower(trim(cast(f.email as varchar)))" if "email" in expected else "")
-            + ")"
+            f"where coalesce(d.customer_id in (select customer_id from {requests}), false) "
+            f"or coalesce(lower(trim(d.email)) in (select email from {requests}), false)"
+            + by_file_email
         ).fetchone()[0]
         if erased:
             findings.append(f"{name}: {erased} rows of people with an erasure request")
@@ -367,13 +372,21 @@ def _audit_ads_file(
             if bad:
                 findings.append(f"{name}: {bad} values in {header} are not SHA-256 hex digests")
     headers = set(file_columns(audience))
-    email_match = "f.Email = sha256(lower(trim(d.email)))" if "Email" in headers else "false"
-    phone_match = "f.Phone = sha256(d.phone)" if "Phone" in headers else "false"
-    unmatched = con.execute(
-        f"select count(*) from {relation} f where not exists ("
-        f"select 1 from marts.dim_customers d where d.{consent} "
-        f"and (({email_match}) or ({phone_match})))"
-    ).fetchone()[0]
+    # Each match is a hash join against the consented people's hashed identifiers.
+    matches = []
+    if "Email" in headers:
+        matches.append(
+            "f.Email in (select sha256(lower(trim(email))) from marts.dim_customers "
+            f"where {consent} and email is not null)"
+        )
+    if "Phone" in headers:
+        matches.append(
+            "f.Phone in (select sha256(phone) from marts.dim_customers "
+            f"where {consent} and phone is not null)"
+        )
+    matched = " or ".join(f"coalesce({m}, false)" for m in matches) or "false"
+    unmatched = con.execute(f"select count(*) from {relation} f where not ({matched})")
+    unmatched = unmatched.fetchone()[0]
     if unmatched:
         findings.append(f"{name}: {unmatched} rows match no person with {audience.channel} consent")
     if erasure and "Email" in headers:

@@ -50,6 +50,10 @@ DEFAULT_MAX_REJECT_RATE = 0.05
 #: The reject rate only fails a file with at least this many rejected rows, so one bad
 #: row in a ten-row delivery is quarantined rather than failing the file.
 DEFAULT_MIN_REJECTS_TO_FAIL = 10
+#: Files of one entity are read, validated and committed together, up to about this much
+#: uncompressed text per batch (a gzip file counts six times its size): one scan over
+#: many small daily files keeps both cores busy and commits once.
+DEFAULT_BATCH_BYTES = 256 << 20
 #: Record separator: a byte that never occurs in a JSON line, so DuckDB's CSV reader
 #: hands each line over whole.
 _LINE_DELIMITER = "\x1e"
@@ -223,6 +227,15 @@ def _csv_header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader(io.StringIO(text)))]
 
 
+def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Column names of a Parquet file, from its footer."""
+    try:
+        query = f"select * from read_parquet({_literal(str(path))}) limit 0"
+        return [d[0] for d in con.execute(query).description]
+    except duckdb.Error as exc:
+        raise FileError(f"unreadable Parquet: {str(exc).splitlines()[0]}") from exc
+
+
 def _match_columns(ent: Entity, names: list[str]) -> tuple[dict[str, str], list[str]]:
     """Map contract column -> delivered name; return also the extra delivered names."""
     contract = {c.name.lower(): c.name for c in ent.columns}
@@ -242,17 +255,51 @@ def _match_columns(ent: Entity, names: list[str]) -> tuple[dict[str, str], list[
     return mapping, extras
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, f: ExtractFile) -> tuple[dict[str, str], list[str]]:
-    """Read a CSV file, all VARCHAR, into temp table ``_src``; quarantine bad records."""
-    names = _csv_header(f.path)
-    mapping, extras = _match_columns(f.entity, names)
+@dataclass(frozen=True)
+class _Pending:
+    """A file to load, with what was learnt about it before staging."""
+
+    file: ExtractFile
+    sha: str
+    size: int
+    #: Delivered column names (CSV header, Parquet schema); empty for JSON lines.
+    names: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str, tuple[str, ...]]:
+        """Files with the same key are staged together."""
+        return (self.file.entity.table, self.file.reader, self.file.path.suffix, self.names)
+
+    @property
+    def text_bytes(self) -> int:
+        """Rough uncompressed size, for sizing batches."""
+        return self.size * (6 if self.file.path.name.lower().endswith(".gz") else 1)
+
+
+def _paths_sql(batch: list[_Pending]) -> str:
+    return "[" + ", ".join(_literal(str(p.file.path)) for p in batch) + "]"
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, batch: list[_Pending], names: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Read CSV files with one header, all VARCHAR, into ``_src``; quarantine bad records.
+
+    ``_src`` holds ``_file_index`` (position in ``batch``), ``_row_number`` (the record's
+    number in its file) and one column per delivered name, renamed to the contract's.
+    """
+    ent = batch[0].file.entity
+    mapping, extras = _match_columns(ent, names)
     columns = ", ".join(f"{_literal(f'c{i}')}: 'VARCHAR'" for i in range(len(names)))
     con.execute("drop table if exists _csv_rejects; drop table if exists _csv_scans")
+    # One scan over all the batch's files. Rows are stored in the order read (file by
+    # file, record by record), so a row's id less its file's first id numbers the
+    # file's valid records.
     con.execute(
         f"""
         create or replace temp table _read as
-        select row_number() over () as _ordinal, *
-        from read_csv({_literal(str(f.path))}, columns={{{columns}}}, header=true,
+        select file_index::integer as _file_index, *
+        from read_csv({_paths_sql(batch)}, columns={{{columns}}}, header=true,
             auto_detect=false, delim=',', quote='"', escape='"', parallel=false,
             store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans')
         """
@@ -263,105 +310,132 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, f: ExtractFile) -> tuple[dict[str
     con.execute(
         """
         create or replace temp table _structural as
-        select line - 1 as record,
-               'malformed CSV record: ' || lower(string_agg(distinct error_type::varchar, ', '))
+        select b._file_index, r.line - 1 as _row_number,
+               'malformed CSV record: ' || lower(string_agg(distinct r.error_type::varchar, ', '))
                    as reason,
-               any_value(trim(csv_line, chr(10) || chr(13))) as raw_text
-        from _csv_rejects group by line
+               any_value(trim(r.csv_line, chr(10) || chr(13))) as raw_text
+        from _csv_rejects r join _csv_scans s using (scan_id, file_id)
+        join _batch b on b.path = s.file_path
+        group by all
         """
     )
-    n_bad = con.execute("select count(*) from _structural").fetchone()[0]
     position = {name: i for i, name in enumerate(names)}
     selected = [
         f"c{position[delivered]} as {_quote(col)}" for col, delivered in mapping.items()
     ] + [f"c{position[name]} as {_quote(name.lower())}" for name in extras]
-    if n_bad:
-        record_sql = """
-            (select record, row_number() over (order by record) as _ordinal
-             from range(1, (select count(*) from _read) + (select count(*) from _structural) + 1)
-                  t(record)
-             anti join _structural using (record)) as numbering using (_ordinal)"""
-        con.execute(
-            f"create or replace temp table _src as select numbering.record as _row_number, "
-            f"{', '.join(selected)} from _read join {record_sql}"
+    con.execute(
+        f"""
+        create or replace temp table _staged as
+        with firsts as (
+            select _file_index, min(rowid) - 1 as base, count(*) as n
+            from _read group by 1
+        ),
+        numbering as (
+            -- only files with malformed records: the k-th valid record's number
+            select t._file_index, row_number() over (
+                       partition by t._file_index order by t._row_number) as k,
+                   t._row_number
+            from (
+                select f._file_index, unnest(range(1, f.n + s.n + 1)) as _row_number
+                from firsts f
+                join (select _file_index, count(*) as n from _structural group by 1) s
+                    using (_file_index)
+            ) t
+            anti join _structural x using (_file_index, _row_number)
         )
-    else:
-        con.execute(
-            f"create or replace temp table _src as select _ordinal as _row_number, "
-            f"{', '.join(selected)} from _read"
-        )
+        select r._file_index,
+               coalesce(numbering._row_number, r.rowid - f.base) as _row_number,
+               {", ".join(selected)}
+        from _read r join firsts f using (_file_index)
+        left join numbering
+            on numbering._file_index = r._file_index and numbering.k = r.rowid - f.base
+        """
+    )
+    con.execute("drop table _read")
+    con.execute("create or replace temp view _src as select * from _staged")
     return mapping, extras
 
 
 def _stage_jsonl(
-    con: duckdb.DuckDBPyConnection, f: ExtractFile
+    con: duckdb.DuckDBPyConnection, batch: list[_Pending], names: list[str]
 ) -> tuple[dict[str, str], list[str]]:
-    """Read a JSON-lines file line by line into ``_src``; broken lines are quarantined."""
+    """Read JSON-lines files line by line into ``_src``; broken lines are quarantined."""
+    del names
+    cols = batch[0].file.entity.columns
+    paths = ", ".join(_literal(f"$.{c.name}") for c in cols)
+    # json_extract returns every field as JSON (objects ready for their JSON columns);
+    # scalar fields are then unquoted from their small JSON texts, and a JSON null
+    # becomes SQL NULL.
+    # Rows are stored in the order read (file by file, line by line), so a row's id less
+    # its file's first id is its line number in the file.
     con.execute(
         f"""
         create or replace temp table _lines as
-        select row_number() over () as _row_number, line,
-               coalesce(json_valid(line), false) and left(ltrim(line), 1) = '{{' as _ok
-        from read_csv({_literal(str(f.path))}, columns={{'line': 'VARCHAR'}}, header=false,
+        select file_index::integer as _file_index, line,
+               case when left(ltrim(line), 1) = '{{' and json_valid(line)
+                    then json_extract(line, [{paths}]) end as s
+        from read_csv({_paths_sql(batch)}, columns={{'line': 'VARCHAR'}}, header=false,
             auto_detect=false, delim={_literal(_LINE_DELIMITER)}, quote='', escape='',
             parallel=false, strict_mode=false)
         """
     )
-    con.execute("drop table if exists _structural")
     con.execute(
         """
-        create temp table _structural as
-        select _row_number as record, 'broken JSON line' as reason, line as raw_text
-        from _lines
-        where not _ok and line is not null and trim(line) <> ''
+        create or replace temp view _numbered_lines as
+        select l._file_index, l.rowid - f.base as _row_number, l.line, l.s
+        from _lines l
+        join (select _file_index, min(rowid) - 1 as base from _lines group by 1) f
+            using (_file_index)
         """
     )
-    cols = f.entity.columns
-    paths = ", ".join(_literal(f"$.{c.name}") for c in cols)
-    # One parse per line: json_extract_string returns strings unquoted and objects as
-    # their JSON text; a JSON null becomes SQL NULL.
+    con.execute(
+        """
+        create or replace temp table _structural as
+        select _file_index, _row_number, 'broken JSON line' as reason, line as raw_text
+        from _numbered_lines
+        where s is null and line is not null and trim(line) <> ''
+        """
+    )
     selected = ", ".join(
-        (f"nullif(s[{i + 1}], 'null')" if c.type == "JSON" else f"s[{i + 1}]")
+        (
+            f"case when s[{i + 1}]::varchar <> 'null' then s[{i + 1}] end"
+            if c.type == "JSON"
+            else f"s[{i + 1}] ->> '$'"
+        )
         + f" as {_quote(c.name)}"
         for i, c in enumerate(cols)
     )
     con.execute(
         f"""
-        create or replace temp table _src as
-        select _row_number, line as _raw_line, {selected}
-        from (
-            select _row_number, line,
-                   json_extract_string(line, [{paths}]) as s
-            from _lines
-            where _ok
-        )
+        create or replace temp view _src as
+        select _file_index, _row_number, line as _raw_line, {selected}
+        from _numbered_lines where s is not null
         """
     )
     return {c.name: c.name for c in cols}, []
 
 
 def _stage_parquet(
-    con: duckdb.DuckDBPyConnection, f: ExtractFile
+    con: duckdb.DuckDBPyConnection, batch: list[_Pending], names: list[str]
 ) -> tuple[dict[str, str], list[str]]:
-    """Read a Parquet file into ``_src`` with its row numbers."""
-    try:
-        query = f"select * from read_parquet({_literal(str(f.path))}) limit 0"
-        names = [d[0] for d in con.execute(query).description]
-    except duckdb.Error as exc:
-        raise FileError(f"unreadable Parquet: {exc}") from exc
-    mapping, extras = _match_columns(f.entity, names)
+    """Read Parquet files with one schema into ``_src`` with their row numbers."""
+    mapping, extras = _match_columns(batch[0].file.entity, names)
     selected = [f"{_quote(d)}::varchar as {_quote(c)}" for c, d in mapping.items()] + [
         f"{_quote(n)}::varchar as {_quote(n.lower())}" for n in extras
     ]
-    con.execute("drop table if exists _structural")
-    con.execute("create temp table _structural (record bigint, reason varchar, raw_text varchar)")
+    con.execute(
+        "create or replace temp table _structural "
+        "(_file_index integer, _row_number bigint, reason varchar, raw_text varchar)"
+    )
     con.execute(
         f"""
-        create or replace temp table _src as
-        select file_row_number + 1 as _row_number, {", ".join(selected)}
-        from read_parquet({_literal(str(f.path))}, file_row_number=true)
+        create or replace temp table _staged as
+        select file_index::integer as _file_index, file_row_number + 1 as _row_number,
+               {", ".join(selected)}
+        from read_parquet({_paths_sql(batch)}, file_row_number=true)
         """
     )
+    con.execute("create or replace temp view _src as select * from _staged")
     return mapping, extras
 
 
@@ -378,7 +452,7 @@ def _typed(col: Column, json_checked: bool = False) -> str:
         return f"_src.{_quote(col.name)}"
     if col.type == "JSON":
         if json_checked:
-            return f"_src.{_quote(col.name)}::json"
+            return f"_src.{_quote(col.name)}"
         return f"case when json_valid({raw}) then {raw}::json end"
     return f"try_cast({raw} as {col.type})"
 
@@ -452,63 +526,95 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _load_one(
+def _load_batch(
     con: duckdb.DuckDBPyConnection,
-    f: ExtractFile,
-    sha: str,
+    batch: list[_Pending],
     loaded_at: dt.datetime,
     max_reject_rate: float,
     min_rejects_to_fail: int,
-) -> FileResult:
-    """Stage, validate and write one file; raises FileError when it is unusable."""
-    if f.extract_date is None:
-        raise FileError("not in an extract-date folder (<source>/<YYYY-MM-DD>/<entity>.<ext>)")
-    ent = f.entity
-    stage = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}[f.reader]
-    try:
-        mapping, extras = stage(con, f)
-    except duckdb.Error as exc:
-        raise FileError(f"unreadable: {str(exc).splitlines()[0]}") from exc
+    columns_cache: dict[str, set[str]],
+) -> list[FileResult]:
+    """Stage, validate and write files of one entity and layout, inside the caller's
+    transaction; return one result per file, in ``batch`` order.
+
+    A file whose reject rate is above the threshold fails alone: none of its rows are
+    written. A DuckDB error (an unreadable file) fails the whole batch; the caller then
+    loads its files one by one to tell which.
+    """
+    first = batch[0].file
+    ent, reader = first.entity, first.reader
+    con.execute(
+        "create or replace temp table _batch (_file_index integer, path varchar, "
+        "file varchar, sha varchar, extract_date date, ok boolean)"
+    )
+    con.executemany(
+        "insert into _batch values (?, ?, ?, ?, ?, true)",
+        [
+            [i, str(p.file.path), p.file.relpath, p.sha, p.file.extract_date]
+            for i, p in enumerate(batch)
+        ],
+    )
+    stage = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}[reader]
+    mapping, extras = stage(con, batch, list(batch[0].names))
     present = set(mapping)
-    json_checked = f.reader == "jsonl"
+    json_checked = reader == "jsonl"
     rules = _violations(ent, present, json_checked)
     delivered = list(mapping) + [n.lower() for n in extras]
     record_json = (
         "_src._raw_line"
-        if f.reader == "jsonl"
+        if reader == "jsonl"
         else "to_json({" + ", ".join(f"{_literal(n)}: _src.{_quote(n)}" for n in delivered) + "})"
     )
     # One scan finds the (few) rows breaking any rule; the reasons are then worked out
     # on those rows only.
     any_rule = " or ".join(f"({cond})" for _, cond, _ in rules) or "false"
     con.execute(f"create or replace temp table _suspect as select * from _src where {any_rule}")
-    con.execute("drop table if exists _bad")
     con.execute(
-        "create temp table _bad (record bigint, column_name varchar, reason varchar, "
-        "raw_text varchar)"
+        "create or replace temp table _bad (_file_index integer, _row_number bigint, "
+        "column_name varchar, reason varchar, raw_text varchar)"
     )
     has_suspects = con.execute("select exists (select 1 from _suspect)").fetchone()[0]
     for column, cond, reason in rules if has_suspects else []:
         con.execute(
-            f"insert into _bad select _src._row_number, {_literal(column)}, {reason}, "
-            f"{record_json}::varchar from _suspect as _src where {cond}"
+            f"insert into _bad select _src._file_index, _src._row_number, {_literal(column)}, "
+            f"{reason}, {record_json}::varchar from _suspect as _src where {cond}"
         )
-    rows_valid_read = con.execute("select count(*) from _src").fetchone()[0]
-    n_structural = con.execute("select count(*) from _structural").fetchone()[0]
-    n_bad_semantic = con.execute("select count(distinct record) from _bad").fetchone()[0]
-    rows_read = rows_valid_read + n_structural
-    rows_rejected = n_bad_semantic + n_structural
-    rows_loaded = rows_read - rows_rejected
-    if rows_rejected >= min_rejects_to_fail and rows_rejected / rows_read > max_reject_rate:
-        raise FileError(
-            f"{rows_rejected} of {rows_read} rows rejected "
-            f"({rows_rejected / rows_read:.1%} > {max_reject_rate:.1%})"
-        )
+    counts = con.execute(
+        """
+        select b._file_index, coalesce(v.n, 0), coalesce(s.n, 0), coalesce(x.n, 0)
+        from _batch b
+        left join (select _file_index, count(*) as n from _src group by 1) v using (_file_index)
+        left join (select _file_index, count(*) as n from _structural group by 1) s
+            using (_file_index)
+        left join (select _file_index, count(distinct _row_number) as n from _bad group by 1) x
+            using (_file_index)
+        order by 1
+        """
+    ).fetchall()
+    results: list[FileResult] = []
+    for (index, n_valid, n_structural, n_semantic), pending in zip(counts, batch, strict=True):
+        rows_read = n_valid + n_structural
+        rows_rejected = n_semantic + n_structural
+        relpath = pending.file.relpath
+        if rows_rejected >= min_rejects_to_fail and rows_rejected / rows_read > max_reject_rate:
+            error = (
+                f"{rows_rejected} of {rows_read} rows rejected "
+                f"({rows_rejected / rows_read:.1%} > {max_reject_rate:.1%})"
+            )
+            con.execute("update _batch set ok = false where _file_index = ?", [index])
+            results.append(FileResult(relpath, "failed", error=error))
+        else:
+            results.append(
+                FileResult(relpath, "loaded", rows_read, rows_read - rows_rejected, rows_rejected)
+            )
 
-    existing = _existing_columns(con, ent.table)
+    existing = columns_cache.get(ent.table)
+    if existing is None:
+        existing = columns_cache[ent.table] = _existing_columns(con, ent.table)
     for name in extras:
         if name.lower() not in existing:
             con.execute(f"alter table raw.{ent.table} add column {_quote(name.lower())} varchar")
+            existing.add(name.lower())
     target = [c.name for c in ent.columns] + [n.lower() for n in extras]
     values = [
         _typed(c, json_checked) if c.name in present else f"null::{c.type}" for c in ent.columns
@@ -517,24 +623,28 @@ def _load_one(
     con.execute(
         f"""
         insert into raw.{ent.table} ({", ".join(_quote(t) for t in target)}, {meta})
-        select {", ".join(values)}, ?, ?, ?, ?, _src._row_number
-        from _src anti join _bad on _src._row_number = _bad.record
+        select {", ".join(values)}, b.file, b.sha, b.extract_date, ?, _src._row_number
+        from _src join _batch b on b._file_index = _src._file_index and b.ok
+        anti join _bad on _bad._file_index = _src._file_index
+            and _bad._row_number = _src._row_number
         """,
-        [f.relpath, sha, f.extract_date, loaded_at],
+        [loaded_at],
     )
     con.execute(
         """
         insert into raw._rejects
-        select ?, ?, ?, ?, record + ?, column_name, reason, raw_text from (
-            select record, column_name, reason, raw_text from _bad
+        select b.file, b.sha, ?, ?, r._row_number + ?, r.column_name, r.reason, r.raw_text
+        from (
+            select _file_index, _row_number, column_name, reason, raw_text from _bad
             union all
-            select record, null, reason, raw_text from _structural
-        ) order by record, column_name
+            select _file_index, _row_number, null, reason, raw_text from _structural
+        ) r join _batch b on b._file_index = r._file_index and b.ok
+        order by r._file_index, r._row_number, r.column_name
         """,
         # CSV lines count the header; JSON lines and Parquet rows are counted from 1.
-        [f.relpath, sha, ent.source, ent.name, 1 if f.reader == "csv" else 0],
+        [ent.source, ent.name, 1 if reader == "csv" else 0],
     )
-    return FileResult(f.relpath, "loaded", rows_read, rows_loaded, rows_rejected)
+    return results
 
 
 def _record(
@@ -564,12 +674,32 @@ def _record(
     )
 
 
+def _batches(pending: list[_Pending], max_bytes: int) -> list[list[_Pending]]:
+    """Files grouped by entity and layout, in discovery order, each group cut to size."""
+    groups: dict[tuple, list[_Pending]] = {}
+    for p in pending:
+        groups.setdefault(p.key, []).append(p)
+    batches: list[list[_Pending]] = []
+    for files in groups.values():
+        current: list[_Pending] = []
+        size = 0
+        for p in files:
+            if current and size + p.text_bytes > max_bytes:
+                batches.append(current)
+                current, size = [], 0
+            current.append(p)
+            size += p.text_bytes
+        batches.append(current)
+    return batches
+
+
 def load_landing(
     landing_dir: Path | str,
     duckdb_path: Path | str,
     *,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
     min_rejects_to_fail: int = DEFAULT_MIN_REJECTS_TO_FAIL,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> LoadSummary:
     """Load every new or changed extract file under ``landing_dir`` into ``raw``.
 
@@ -578,10 +708,13 @@ def load_landing(
         duckdb_path: The warehouse file (``PZ_DUCKDB_PATH``); created if missing.
         max_reject_rate: A file with a larger share of rejected rows fails as a whole…
         min_rejects_to_fail: …provided it has at least this many rejected rows.
+        batch_bytes: Files of one entity are read together, up to about this much
+            uncompressed text at a time.
 
     Returns:
-        What happened to each file. Failed files are listed in ``summary.failed``;
-        the caller decides whether that stops the run (the CLI exits with status 1).
+        What happened to each file, in discovery order. Failed files are listed in
+        ``summary.failed``; the caller decides whether that stops the run (the CLI
+        exits with status 1).
     """
     landing_dir = Path(landing_dir)
     duckdb_path = Path(duckdb_path)
@@ -591,6 +724,7 @@ def load_landing(
     for rel in summary.ignored:
         log.warning("ignoring %s: not a file of the extract contract", rel)
     loaded_at = dt.datetime.now(dt.UTC)
+    results: dict[str, FileResult] = {}
     with duckdb.connect(str(duckdb_path)) as con:
         con.execute("set timezone = 'UTC'; set enable_progress_bar = false")
         ensure_raw_tables(con)
@@ -601,54 +735,111 @@ def load_landing(
             ).fetchall()
         )
         seen_files = {file for file, _ in seen}
+
+        def fail(f: ExtractFile, sha: str, size: int, message: str) -> None:
+            result = FileResult(f.relpath, "failed", error=message)
+            con.execute("begin transaction")
+            if f.relpath in seen_files:
+                # The previous failure of the same content is replaced by this one.
+                con.execute(
+                    "delete from raw._loads where file = ? and file_sha256 = ?", [f.relpath, sha]
+                )
+            _record(con, f, sha, size, result, loaded_at)
+            con.execute("commit")
+            log.error("failed %s: %s", f.relpath, message)
+            results[f.relpath] = result
+
+        pending: list[_Pending] = []
         for f in files:
             sha = sha256_file(f.path)
             # A failed file is tried again (and reported again) until it is fixed.
             if seen.get((f.relpath, sha)) == "loaded":
-                summary.results.append(FileResult(f.relpath, "skipped"))
+                results[f.relpath] = FileResult(f.relpath, "skipped")
                 continue
             size = f.path.stat().st_size
+            try:
+                if f.extract_date is None:
+                    raise FileError(
+                        "not in an extract-date folder (<source>/<YYYY-MM-DD>/<entity>.<ext>)"
+                    )
+                names: list[str] = []
+                if f.reader == "csv":
+                    names = _csv_header(f.path)
+                elif f.reader == "parquet":
+                    names = _parquet_columns(con, f.path)
+                if names:
+                    _match_columns(f.entity, names)
+            except FileError as exc:
+                fail(f, sha, size, str(exc))
+                continue
+            pending.append(_Pending(f, sha, size, tuple(names)))
+
+        columns_cache: dict[str, set[str]] = {}
+        queue = _batches(pending, batch_bytes)
+        while queue:
+            batch = queue.pop(0)
             started = time.perf_counter()
             con.execute("begin transaction")
             try:
-                result = _load_one(con, f, sha, loaded_at, max_reject_rate, min_rejects_to_fail)
-                if f.relpath in seen_files:
-                    # A changed file replaces what its earlier versions loaded.
-                    con.execute(
-                        f"delete from raw.{f.entity.table} where _file = ? and _file_sha256 <> ?",
-                        [f.relpath, sha],
-                    )
-                    con.execute(
-                        "delete from raw._rejects where file = ? and file_sha256 <> ?",
-                        [f.relpath, sha],
-                    )
-                    con.execute("delete from raw._loads where file = ?", [f.relpath])
-                _record(con, f, sha, size, result, loaded_at)
-                con.execute("commit")
-                log.info(
-                    "loaded %s: %d rows, %d rejected (%.2fs)",
-                    f.relpath,
-                    result.rows_loaded,
-                    result.rows_rejected,
-                    time.perf_counter() - started,
+                batch_results = _load_batch(
+                    con, batch, loaded_at, max_reject_rate, min_rejects_to_fail, columns_cache
                 )
             except (FileError, duckdb.Error) as exc:
                 con.execute("rollback")
-                message = str(exc).splitlines()[0]
-                result = FileResult(f.relpath, "failed", error=message)
-                if f.relpath in seen_files:
-                    con.execute(
-                        "delete from raw._loads where file = ? and file_sha256 = ?",
-                        [f.relpath, sha],
+                columns_cache.clear()
+                if len(batch) > 1:
+                    # Tell which file it was: load them one at a time.
+                    queue[:0] = [[p] for p in batch]
+                else:
+                    p = batch[0]
+                    fail(p.file, p.sha, p.size, "unreadable: " + str(exc).splitlines()[0])
+                continue
+            for p, result in zip(batch, batch_results, strict=True):
+                if p.file.relpath in seen_files:
+                    if result.status == "loaded":
+                        # A changed file replaces what its earlier versions loaded.
+                        con.execute(
+                            f"delete from raw.{p.file.entity.table} "
+                            "where _file = ? and _file_sha256 <> ?",
+                            [p.file.relpath, p.sha],
+                        )
+                        con.execute(
+                            "delete from raw._rejects where file = ? and file_sha256 <> ?",
+                            [p.file.relpath, p.sha],
+                        )
+                        con.execute("delete from raw._loads where file = ?", [p.file.relpath])
+                    else:
+                        con.execute(
+                            "delete from raw._loads where file = ? and file_sha256 = ?",
+                            [p.file.relpath, p.sha],
+                        )
+                _record(con, p.file, p.sha, p.size, result, loaded_at)
+            con.execute("commit")
+            elapsed = time.perf_counter() - started
+            for p, result in zip(batch, batch_results, strict=True):
+                results[p.file.relpath] = result
+                if result.status == "loaded":
+                    log.info(
+                        "loaded %s: %d rows, %d rejected",
+                        result.file,
+                        result.rows_loaded,
+                        result.rows_rejected,
                     )
-                _record(con, f, sha, size, result, loaded_at)
-                log.error("failed %s: %s", f.relpath, message)
-            summary.results.append(result)
+                else:
+                    log.error("failed %s: %s", result.file, result.error)
+            log.info(
+                "%d %s file(s) in %.2fs",
+                len(batch),
+                batch[0].file.entity.table.replace("__", "/"),
+                elapsed,
+            )
         con.execute(
-            "drop table if exists _read; drop table if exists _src; drop table if exists _bad;"
-            "drop table if exists _lines; drop table if exists _structural;"
-            "drop table if exists _suspect"
+            "drop view if exists _src; drop view if exists _numbered_lines;"
+            "drop table if exists _staged; drop table if exists _lines;"
+            "drop table if exists _bad; drop table if exists _batch;"
+            "drop table if exists _structural; drop table if exists _suspect"
         )
+    summary.results = [results[f.relpath] for f in files]
     return summary
 
 
