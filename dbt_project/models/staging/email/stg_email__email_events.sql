@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- Email sends, opens, clicks and unsubscribes; replays (same event_id) removed, the
+    first delivery kept. A table: several models and tests read it. -#}
 with
 
 source as (
@@ -6,11 +9,20 @@ source as (
       and event_ts < {{ run_end() }}
 ),
 
-deduplicated as (
-    select
-        *,
-        row_number() over (partition by event_id order by _extract_date, _row_number) as rank_
-    from source
+replays as (
+    -- every delivery but the first of the few event ids delivered more than once
+    select _file, _row_number
+    from (
+        select
+            _file,
+            _row_number,
+            row_number() over (
+                partition by event_id order by _extract_date, _file, _row_number
+            ) as delivery_rank
+        from source
+        where event_id in (select event_id from source group by 1 having count(*) > 1)
+    )
+    where delivery_rank > 1
 ),
 
 final as (
@@ -23,8 +35,8 @@ final as (
         lower(event_type) as event_type,
         url,
         cast(event_ts as timestamp) as occurred_at,
-    from deduplicated
-    where rank_ = 1
+    from source
+    anti join replays using (_file, _row_number)
 )
 
 select * from final

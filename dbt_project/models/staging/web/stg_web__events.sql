@@ -9,13 +9,33 @@ source as (
       and "timestamp" < {{ run_end() }}
 ),
 
+replays as (
+    -- Every delivery but the first of the few messageIds delivered more than once;
+    -- ranking only those keeps the wide rows out of the sort.
+    select _file, _row_number
+    from (
+        select
+            _file,
+            _row_number,
+            row_number() over (
+                partition by "messageId" order by _extract_date, _file, _row_number
+            ) as delivery_rank
+        from source
+        where "messageId" in (select "messageId" from source group by 1 having count(*) > 1)
+    )
+    where delivery_rank > 1
+),
+
 deduplicated as (
     select
-        *,
-        row_number() over (
-            partition by "messageId" order by _extract_date, _file, _row_number
-        ) as delivery_rank
+        source.*,
+        -- one parse per object for all the fields taken from it
+        json_extract_string(properties, ['$.product_id', '$.category', '$.order_id'])
+            as props,
+        json_extract_string(context, ['$.device.type', '$.campaign.source', '$.campaign.medium'])
+            as ctx,
     from source
+    anti join replays using (_file, _row_number)
 ),
 
 final as (
@@ -26,15 +46,14 @@ final as (
         nullif(trim("anonymousId"), '') as anonymous_id,
         nullif(trim("userId"), '') as user_id,
         {{ normalize_email("traits->>'email'") }} as email,
-        properties->>'product_id' as product_id,
-        {{ normalize_category("properties->>'category'") }} as category,
-        properties->>'order_id' as order_id,
-        lower(context->'device'->>'type') as device_type,
-        context->'campaign'->>'source' as campaign_source,
-        context->'campaign'->>'medium' as campaign_medium,
+        props[1] as product_id,
+        {{ normalize_category("props[2]") }} as category,
+        props[3] as order_id,
+        lower(ctx[1]) as device_type,
+        ctx[2] as campaign_source,
+        ctx[3] as campaign_medium,
         cast("timestamp" as timestamp) as occurred_at,
     from deduplicated
-    where delivery_rank = 1
 )
 
 select * from final
