@@ -13,8 +13,10 @@ setup: .venv/.synced
 $(UV):
 	python3 -m venv .venv-uv && .venv-uv/bin/pip install --quiet uv
 
+# Bytecode is compiled at install, so no process compiles the libraries' sources when it
+# starts (several seconds each where PYTHONDONTWRITEBYTECODE is set).
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --compile-bytecode --python 3.11
 	touch $@
 
 # pytest exits with 5 when it collected no test: that is a failure, not a pass.

@@ -136,3 +136,14 @@ def test_threshold_bands_and_rows(model) -> None:
         "model_version",
     ]
     assert (out["model_version"] == "3").all() and out["top_reasons"].str.count(";").eq(2).all()
+
+
+def test_fast_reasons_agree_with_exact_shap_on_the_strongest_feature(model) -> None:
+    holdout, _ = examples(1000, 4)
+    exact = model.contributions(holdout)
+    fast = model.contributions(holdout, approximate=True)
+    assert exact.shape == fast.shape == (len(holdout), len(FEATURES))
+    same_top = np.argmax(np.abs(exact), axis=1) == np.argmax(np.abs(fast), axis=1)
+    assert same_top.mean() > 0.8
+    # Both attribute the whole margin: their sums agree row by row.
+    np.testing.assert_allclose(exact.sum(axis=1), fast.sum(axis=1), atol=1e-3)
