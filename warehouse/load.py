@@ -21,8 +21,10 @@ Guarantees:
   above the threshold fails: nothing from it is loaded, the failure is recorded in
   ``raw._loads`` with the reason, the other files still load, and the load reports it
   (``python -m warehouse.load`` exits with status 1).
-* Each file is loaded in one transaction: its rows, rejects and accounting commit
-  together or not at all.
+* A file's rows, rejects and accounting commit together or not at all. Files of one
+  entity and layout are read, validated and committed in batches (one DuckDB scan
+  over many daily files); accounting, line numbers and reject rates stay per file,
+  and a batch that meets an unreadable file is retried one file at a time.
 """
 
 from __future__ import annotations
