@@ -143,14 +143,13 @@ def warehouse(tmp_path: Path) -> Path:
     return build_warehouse(tmp_path / "warehouse.duckdb")
 
 
+def stage(warehouse: Path, export_dir: Path, **kwargs) -> Path:
+    """The test audiences of RUN_DATE, written to a staging folder (not audited)."""
+    return stage_exports(warehouse, export_dir, RUN_DATE, audiences=AUDIENCES, **kwargs)
+
+
 def run_all(warehouse: Path, export_dir: Path) -> Path:
-    staging = stage_exports(
-        warehouse,
-        export_dir,
-        RUN_DATE,
-        generated_at="2026-04-01T03:00:00+00:00",
-        audiences=AUDIENCES,
-    )
+    staging = stage(warehouse, export_dir, generated_at="2026-04-01T03:00:00+00:00")
     audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
     return publish_exports(staging, export_dir)
 
@@ -301,7 +300,7 @@ def test_failed_audit_publishes_nothing(
     before = _published(export_dir)
     with duckdb.connect(str(warehouse)) as con:
         con.execute(sabotage)
-    staging = stage_exports(warehouse, export_dir, RUN_DATE, audiences=AUDIENCES)
+    staging = stage(warehouse, export_dir)
     with pytest.raises(AuditError) as failed:
         audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
     assert any(finding in f for f in failed.value.findings), failed.value.findings
@@ -311,7 +310,7 @@ def test_failed_audit_publishes_nothing(
 
 def test_frequency_cap_is_audited(warehouse: Path, tmp_path: Path) -> None:
     """p1 and p2 are in two email audiences: fine under a cap of 2, not under 1."""
-    staging = stage_exports(warehouse, tmp_path / "exports", RUN_DATE, audiences=AUDIENCES)
+    staging = stage(warehouse, tmp_path / "exports")
     audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
     with pytest.raises(AuditError, match="2 people are in more than 1 email audiences"):
         audit_exports(warehouse, staging, email_frequency_cap=1, audiences=AUDIENCES)
@@ -321,7 +320,7 @@ def test_plaintext_pii_in_ads_file_fails_the_audit(warehouse: Path, tmp_path: Pa
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update audiences.aud_seed set email_sha256 = 'ann@example.com'")
         con.execute("update audiences.aud_seed set phone_sha256 = '+44 7700 900001'")
-    staging = stage_exports(warehouse, tmp_path / "exports", RUN_DATE, audiences=AUDIENCES)
+    staging = stage(warehouse, tmp_path / "exports")
     with pytest.raises(AuditError) as failed:
         audit_exports(warehouse, staging, audiences=AUDIENCES)
     text = "\n".join(failed.value.findings)
@@ -331,7 +330,7 @@ def test_plaintext_pii_in_ads_file_fails_the_audit(warehouse: Path, tmp_path: Pa
 
 
 def test_tampered_or_missing_file_fails_the_audit(warehouse: Path, tmp_path: Path) -> None:
-    staging = stage_exports(warehouse, tmp_path / "exports", RUN_DATE, audiences=AUDIENCES)
+    staging = stage(warehouse, tmp_path / "exports")
     (staging / "promo.csv").unlink()
     (staging / "news.csv").write_text("person_id,email,first_name\np1,x@example.com,N\n")
     with pytest.raises(AuditError) as failed:
@@ -343,7 +342,7 @@ def test_tampered_or_missing_file_fails_the_audit(warehouse: Path, tmp_path: Pat
 
 def test_rerun_cleans_stale_staging(warehouse: Path, tmp_path: Path) -> None:
     export_dir = tmp_path / "exports"
-    stale = stage_exports(warehouse, export_dir, RUN_DATE, audiences=AUDIENCES)
+    stale = stage(warehouse, export_dir)
     run_all(warehouse, export_dir)
     assert not stale.exists()
 
