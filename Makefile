@@ -39,7 +39,7 @@ run: setup
 
 # The whole pipeline at a scale (S=10k, M=100k, L=1M customers): bench/results/<scale>.json
 bench: setup
-	$(PY) -m bench.run --scale $(SCALE)
+	$(PY) -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .venv-uv data

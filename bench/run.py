@@ -16,6 +16,7 @@ import os
 import platform
 import shutil
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
@@ -143,13 +144,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="S")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the stages an interrupted run of this scale finished; run the rest",
+    )
+    parser.add_argument(
+        "--until",
+        choices=STAGES,
+        help="stop after this stage (finish later with --resume)",
+    )
     args = parser.parse_args(argv)
     results_dir = BENCH_DIR / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     work = BENCH_DIR / "cache" / f"{args.scale}-seed{args.seed}-run"
-    if work.exists():
+    progress = work / "progress.json"
+    if work.exists() and not (args.resume and progress.exists()):
         shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
+    done = json.loads(progress.read_text()) if progress.exists() else []
     log = work / "bench.log"
     landing, sample, _ = ensure_sample(args.scale, args.seed, log)
     env = {
@@ -162,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("PZ_DUCKDB_PATH", None)
     env.pop("PZ_EXPORT_DIR", None)
     run_date = END_DATE.isoformat()
-    stages: list[Measurement] = []
-    for stage in STAGES:
+    stages: list[Measurement] = [Measurement(**d) for d in done]
+    for stage in STAGES[len(stages) :]:
         m = run_measured(
             stage,
             [sys.executable, "-m", "bench.stage", stage, "--run-date", run_date],
@@ -175,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         if m.returncode != 0:
             raise SystemExit(f"stage {stage} failed (exit {m.returncode}); see {log}")
         stages.append(m)
+        progress.write_text(json.dumps([asdict(x) for x in stages], indent=2))
+        if stage == args.until:
+            print(f"stopped after {stage}; finish with --resume", flush=True)
+            return 0
     result = {
         "scale": args.scale,
         "customers": SCALES[args.scale],
