@@ -33,12 +33,14 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
         read_only: Open without taking the writer's lock.
 
     Returns:
-        A new connection, in UTC; the caller closes it (use it as a context manager).
+        A new connection, in UTC, within ``PZ_DUCKDB_MEMORY_LIMIT``; the caller closes
+        it (use it as a context manager).
     """
     db = _resolve(path)
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db), read_only=read_only)
+    config = {"memory_limit": load_settings().duckdb_memory_limit}
+    con = duckdb.connect(str(db), read_only=read_only, config=config)
     con.execute("set timezone = 'UTC'")
     return con
 

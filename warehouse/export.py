@@ -48,6 +48,7 @@ from typing import Any
 import duckdb
 
 from warehouse.audiences import Audience, load_audiences
+from warehouse.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,8 @@ def _check_run_date(run_date: str) -> str:
 
 
 def _connect(duckdb_path: Path | str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(duckdb_path), read_only=True)
+    config = {"memory_limit": load_settings().duckdb_memory_limit}
+    con = duckdb.connect(str(duckdb_path), read_only=True, config=config)
     # One thread and insertion order kept: the same rows give the same bytes.
     con.execute("set threads = 1; set preserve_insertion_order = true; set timezone = 'UTC'")
     return con

@@ -727,7 +727,8 @@ def load_landing(
         log.warning("ignoring %s: not a file of the extract contract", rel)
     loaded_at = dt.datetime.now(dt.UTC)
     results: dict[str, FileResult] = {}
-    with duckdb.connect(str(duckdb_path)) as con:
+    config = {"memory_limit": load_settings().duckdb_memory_limit}
+    with duckdb.connect(str(duckdb_path), config=config) as con:
         con.execute("set timezone = 'UTC'; set enable_progress_bar = false")
         ensure_raw_tables(con)
         seen = dict(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "8GB"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Settings:
         export_dir: Published audience files (``PZ_EXPORT_DIR``).
         mlflow_tracking_uri: The MLflow store (``MLFLOW_TRACKING_URI``).
         airflow_home: Airflow state for local runs (``AIRFLOW_HOME``).
+        duckdb_memory_limit: DuckDB's memory limit for every connection the pipeline
+            opens, dbt's included (``PZ_DUCKDB_MEMORY_LIMIT``); beyond it DuckDB evicts
+            cached blocks and spills to disk.
     """
 
     home: Path
@@ -36,6 +40,7 @@ class Settings:
     export_dir: Path
     mlflow_tracking_uri: str
     airflow_home: Path
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @property
     def mlflow_dir(self) -> Path:
@@ -67,4 +72,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         export_dir=_path(env, "PZ_EXPORT_DIR", home / "exports"),
         mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or mlflow_default,
         airflow_home=_path(env, "AIRFLOW_HOME", home / "airflow"),
+        duckdb_memory_limit=env.get("PZ_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
     )

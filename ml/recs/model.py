@@ -64,7 +64,7 @@ class Recommender(ABC):
         if filter_items is not None and len(filter_items):
             scores[:, filter_items] = -np.inf
         n = min(N, scores.shape[1])
-        top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        top = np.argpartition(scores, -n, axis=1)[:, -n:]
         order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
         ids = np.take_along_axis(top, order, axis=1)
         return ids.astype(np.int32), np.take_along_axis(scores, ids, axis=1)
@@ -115,7 +115,7 @@ def make_recommender(kind: str, seed: int = 42, threads: int = 1, **params: Any)
     if kind == "popular":
         return PopularityRecommender(**params)
     if kind == "als":
-        defaults = {"factors": 32, "regularization": 0.1, "alpha": 1.0, "iterations": 20}
+        defaults = {"factors": 32, "regularization": 0.1, "alpha": 1.0, "iterations": 5}
         return ImplicitRecommender(
             "als",
             **{**defaults, **params},
@@ -124,7 +124,7 @@ def make_recommender(kind: str, seed: int = 42, threads: int = 1, **params: Any)
             use_gpu=False,
         )
     if kind == "bpr":
-        defaults = {"factors": 32, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100}
+        defaults = {"factors": 32, "learning_rate": 0.05, "regularization": 0.01, "iterations": 25}
         return ImplicitRecommender(
             "bpr", **{**defaults, **params}, random_state=seed, num_threads=1, use_gpu=False
         )
@@ -149,11 +149,12 @@ class Matrix:
         user: str = "person_id",
         item: str = "product_id",
     ) -> Matrix:
-        """From long rows; rows or columns outside given ids are dropped."""
-        users = np.unique(frame[user]) if user_ids is None else np.asarray(user_ids)
-        items = np.unique(frame[item]) if item_ids is None else np.asarray(item_ids)
-        rows = pd.Index(users).get_indexer(frame[user])
-        cols = pd.Index(items).get_indexer(frame[item])
+        """From long rows; rows or columns outside given ids are dropped.
+
+        Without given ids, rows and columns are the distinct ids in sorted order.
+        """
+        rows, users = _codes(frame[user], user_ids)
+        cols, items = _codes(frame[item], item_ids)
         keep = (rows >= 0) & (cols >= 0)
         data = (
             frame[value].to_numpy(dtype=np.float32)
@@ -165,6 +166,24 @@ class Matrix:
         )
         values.sum_duplicates()
         return cls(values, users, items)
+
+
+def _codes(values: pd.Series, ids: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each value among ``ids`` (-1 when absent), or among its own sorted
+    distinct values when ``ids`` is None; hashing, not sorting every row."""
+    if ids is None:
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes, np.asarray(uniques)
+    ids = np.asarray(ids)
+    return pd.Index(ids).get_indexer(values), ids
+
+
+def sample_rows(n_rows: int, size: int, seed: int) -> np.ndarray:
+    """``size`` row numbers out of ``n_rows`` (all of them when there are fewer), sorted;
+    the same for the same seed."""
+    if n_rows <= size:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
 
 
 def evaluate(

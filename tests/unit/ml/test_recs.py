@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
+from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender, sample_rows
 from ml.recs.pipeline import fill_popular
 
 
@@ -98,6 +98,22 @@ def test_matrix_build_and_recs_model_ids() -> None:
     model = RecsModel(make_recommender("popular").fit(m.values), m.user_ids, m.item_ids)
     out = model.predict(pd.DataFrame({"person_id": ["a", "stranger"]}))
     assert out["person_id"].unique().tolist() == ["a"] and out["rank"].tolist() == [1, 2]
+
+
+def test_matrix_build_on_given_ids_drops_the_others() -> None:
+    frame = pd.DataFrame(
+        {"person_id": ["a", "zz", "b", "a"], "product_id": ["y", "x", "q", "y"], "n": [1, 5, 2, 3]}
+    )
+    m = Matrix.build(frame, "n", np.array(["b", "a"]), np.array(["y", "x"]))
+    assert m.values.toarray().tolist() == [[0.0, 0.0], [4.0, 0.0]]
+
+
+def test_evaluation_sample_is_seeded_sorted_and_whole_when_small() -> None:
+    a, b = sample_rows(1_000, 100, seed=7), sample_rows(1_000, 100, seed=7)
+    np.testing.assert_array_equal(a, b)
+    assert len(np.unique(a)) == 100 and (np.diff(a) > 0).all() and a.max() < 1_000
+    assert not np.array_equal(a, sample_rows(1_000, 100, seed=8))
+    np.testing.assert_array_equal(sample_rows(50, 100, seed=7), np.arange(50))
 
 
 def test_cold_start_gets_popular_items_of_the_preferred_category() -> None:

@@ -77,3 +77,10 @@ def test_read_arrow_takes_parameters_and_holds_no_lock(tmp_path: Path) -> None:
 def test_bad_table_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         db.replace_partition("scores; drop", "run_date", D1, rows(D1, ["a"]), tmp_path / "w.db")
+
+
+def test_connections_keep_the_configured_memory_limit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PZ_DUCKDB_MEMORY_LIMIT", "1GB")
+    with db.connect(tmp_path / "w.duckdb") as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert limit.replace(" ", "") in {"1GB", "953.6MiB"}

@@ -16,6 +16,7 @@ def test_defaults_hang_off_pz_home_in_the_repository() -> None:
     assert s.export_dir == s.home / "exports"
     assert s.airflow_home == s.home / "airflow"
     assert s.mlflow_tracking_uri == f"sqlite:///{s.home / 'mlflow' / 'mlflow.db'}"
+    assert s.duckdb_memory_limit == "8GB"
 
 
 def test_each_variable_overrides_its_default(tmp_path: Path) -> None:
@@ -24,6 +25,7 @@ def test_each_variable_overrides_its_default(tmp_path: Path) -> None:
         "PZ_LANDING_DIR": str(tmp_path / "in"),
         "PZ_EXPORT_DIR": str(tmp_path / "out"),
         "MLFLOW_TRACKING_URI": "http://mlflow.internal:5000",
+        "PZ_DUCKDB_MEMORY_LIMIT": "3GB",
     }
     s = load_settings(env)
     assert s.home == tmp_path / "home"
@@ -31,6 +33,7 @@ def test_each_variable_overrides_its_default(tmp_path: Path) -> None:
     assert s.duckdb_path == tmp_path / "home" / "warehouse.duckdb"
     assert s.export_dir == tmp_path / "out"
     assert s.mlflow_tracking_uri == "http://mlflow.internal:5000"
+    assert s.duckdb_memory_limit == "3GB"
 
 
 def test_relative_paths_do_not_follow_the_working_directory(tmp_path: Path, monkeypatch) -> None:
