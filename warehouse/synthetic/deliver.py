@@ -11,22 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+from isal import isal_zlib
 
 from warehouse.synthetic.simulate import CITIES, DIAL, HORIZON_DAYS, World
 
 EPOCH = dt.date(1970, 1, 1)
 #: Chunk number of the crawler's events, written after every person's.
 BOT_CHUNK = 999_999
-#: zlib level for ``.gz`` extracts: level 1 is several times faster than the default
-#: and costs about a fifth more bytes on these files.
-GZIP_LEVEL = 1
+#: ISA-L's deflate level for ``.gz`` extracts (standard gzip, any reader opens them).
+#: On the web events ISA-L level 2 compresses about six times faster than zlib's
+#: fastest level (850 against 140 MB/s on one core) and to slightly fewer bytes.
+GZIP_LEVEL = 2
 
 
 def day_str(day: int) -> str:
@@ -620,10 +621,10 @@ ORDER = (
 def _gzip_file(raw: Path, path: Path) -> int:
     """Compress ``raw`` to ``path`` (gzip, fast level, no timestamp), delete it, return size.
 
-    zlib releases the GIL, so files compress on a second core while DuckDB renders the
+    ISA-L releases the GIL, so files compress on a second core while DuckDB renders the
     next day; the header carries no mtime or name, so output bytes depend only on input.
     """
-    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    packer = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 31)
     with raw.open("rb") as src, path.open("wb") as dst:
         while block := src.read(1 << 24):
             dst.write(packer.compress(block))
@@ -634,7 +635,7 @@ def _gzip_file(raw: Path, path: Path) -> int:
 
 def _gzip_member(data: bytes | memoryview) -> bytes:
     """One complete gzip member (no mtime, no name) holding ``data``."""
-    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    packer = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 31)
     return packer.compress(data) + packer.flush()
 
 
