@@ -1,15 +1,15 @@
 {#- Every sighting of an identifier, and the customer id it was seen with (if any). -#}
 with
 
-customers as (
+customers as not materialized (
     select * from {{ ref('stg_crm__customers') }}
 ),
 
-events as (
+events as not materialized (
     select * from {{ ref('stg_web__events') }}
 ),
 
-email_events as (
+email_events as not materialized (
     select * from {{ ref('stg_email__email_events') }}
 ),
 

@@ -3,7 +3,7 @@
     first delivery kept. A table: several models and tests read it. -#}
 with
 
-source as (
+source as not materialized (
     select * from {{ source('raw', 'email__email_events') }}
     where _extract_date <= {{ run_date() }}
       and event_ts < {{ run_end() }}
