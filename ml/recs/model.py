@@ -21,6 +21,9 @@ from implicit.bpr import BayesianPersonalizedRanking
 from implicit.evaluation import ranking_metrics_at_k
 from threadpoolctl import threadpool_limits
 
+#: Dense scores are computed for this many (user, item) cells at a time (32 MB).
+SCORE_BLOCK_CELLS = 8_000_000
+
 
 class Recommender(ABC):
     """Fit on a (users × items) confidence matrix; recommend items to users."""
@@ -57,17 +60,26 @@ class Recommender(ABC):
             filter_items: Item numbers never to recommend.
         """
         users = np.asarray(userid, dtype=np.int64)
-        scores = self.scores(users).astype(np.float32)
-        if filter_already_liked_items:
-            rows, cols = user_items.nonzero()
-            scores[rows, cols] = -np.inf
-        if filter_items is not None and len(filter_items):
-            scores[:, filter_items] = -np.inf
-        n = min(N, scores.shape[1])
-        top = np.argpartition(scores, -n, axis=1)[:, -n:]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-        ids = np.take_along_axis(top, order, axis=1)
-        return ids.astype(np.int32), np.take_along_axis(scores, ids, axis=1)
+        n = min(N, user_items.shape[1])
+        # Scores are dense (users × items); a block of rows at a time keeps them small
+        # however large the catalogue (20,000 products at a million customers).
+        step = max(1, SCORE_BLOCK_CELLS // max(user_items.shape[1], 1))
+        ids = np.empty((len(users), n), dtype=np.int32)
+        best = np.empty((len(users), n), dtype=np.float32)
+        for start in range(0, len(users), step):
+            block = slice(start, start + step)
+            scores = self.scores(users[block]).astype(np.float32, copy=False)
+            if filter_already_liked_items:
+                rows, cols = user_items[block].nonzero()
+                scores[rows, cols] = -np.inf
+            if filter_items is not None and len(filter_items):
+                scores[:, filter_items] = -np.inf
+            top = np.argpartition(scores, -n, axis=1)[:, -n:]
+            order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+            top = np.take_along_axis(top, order, axis=1)
+            ids[block] = top
+            best[block] = np.take_along_axis(scores, top, axis=1)
+        return ids, best
 
 
 class PopularityRecommender(Recommender):

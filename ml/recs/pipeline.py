@@ -209,7 +209,7 @@ def train_and_score(
         products = load_products(path)
         purchased = interactions.loc[
             interactions["purchase_count"] > 0, ["person_id", "product_id"]
-        ]
+        ].astype(object)
         seen_all = Matrix.build(purchased, None, scorer.user_ids, scorer.item_ids).values
         active = set(products.loc[products["is_active"], "product_id"])
         exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 
+from ml.recs import model as model_module
+from ml.recs.data import _interaction_frame
 from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender, sample_rows
 from ml.recs.pipeline import fill_popular
 
@@ -49,6 +52,16 @@ class RecommenderTestMixin:
         a = self.fitted(matrix).recommend(np.arange(50), matrix, N=3)[0]
         b = self.fitted(matrix).recommend(np.arange(50), matrix, N=3)[0]
         np.testing.assert_array_equal(a, b)
+
+    def test_scoring_in_blocks_of_rows_changes_nothing(self, monkeypatch) -> None:
+        matrix = checkerboard()
+        model = self.fitted(matrix)
+        whole = model.recommend(np.arange(50), matrix, N=5, filter_items=np.array([3]))
+        monkeypatch.setattr(model_module, "SCORE_BLOCK_CELLS", 7 * 50)  # 7 users a block
+        blocks = model.recommend(np.arange(50), matrix, N=5, filter_items=np.array([3]))
+        np.testing.assert_array_equal(whole[0], blocks[0])
+        # BLAS may sum a block's products in another order: the last bits can differ.
+        np.testing.assert_allclose(whole[1], blocks[1], rtol=1e-5)
 
     def test_checkerboard_yields_the_unseen_item_of_the_group(self) -> None:
         if not self.personalised:
@@ -98,6 +111,26 @@ def test_matrix_build_and_recs_model_ids() -> None:
     model = RecsModel(make_recommender("popular").fit(m.values), m.user_ids, m.item_ids)
     out = model.predict(pd.DataFrame({"person_id": ["a", "stranger"]}))
     assert out["person_id"].unique().tolist() == ["a"] and out["rank"].tolist() == [1, 2]
+
+
+def test_interaction_frames_code_ids_as_sorted_categories() -> None:
+    table = pa.table(
+        {
+            "person_id": ["b", "a", "c", "a"],
+            "product_id": ["y", "x", "y", "z"],
+            "weight": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    frame = _interaction_frame(table)
+    assert isinstance(frame["person_id"].dtype, pd.CategoricalDtype)
+    assert frame["person_id"].cat.categories.tolist() == ["a", "b", "c"]
+    coded = Matrix.build(frame, "weight")
+    plain = Matrix.build(table.to_pandas(), "weight")
+    assert coded.user_ids.tolist() == plain.user_ids.tolist() == ["a", "b", "c"]
+    assert coded.item_ids.tolist() == plain.item_ids.tolist()
+    assert (coded.values != plain.values).nnz == 0
+    given = Matrix.build(frame, "weight", np.array(["c", "a"]), np.array(["z", "y"]))
+    assert given.values.toarray().tolist() == [[0.0, 3.0], [4.0, 0.0]]
 
 
 def test_matrix_build_on_given_ids_drops_the_others() -> None:
