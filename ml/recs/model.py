@@ -127,7 +127,7 @@ def make_recommender(kind: str, seed: int = 42, threads: int = 1, **params: Any)
     if kind == "popular":
         return PopularityRecommender(**params)
     if kind == "als":
-        defaults = {"factors": 32, "regularization": 0.1, "alpha": 1.0, "iterations": 5}
+        defaults = {"factors": 32, "regularization": 0.1, "alpha": 5.0, "iterations": 5}
         return ImplicitRecommender(
             "als",
             **{**defaults, **params},
