@@ -26,7 +26,7 @@ final as (
         candidates.{{ column }},
         {%- endfor %}
         membership.reason,
-        membership.is_control,
+        membership.is_control
     from membership
     inner join candidates on candidates.person_id = membership.person_id
 )

@@ -9,17 +9,18 @@
     (leading 0) gets its country's calling code from the country_calling_codes seed
     (joined as `calling_code`). -#}
 {% macro normalize_phone(column, calling_code) -%}
+    {%- set digits = regexp_replace_all(column, "'[^0-9]'", "''") -%}
     case
         when {{ column }} is null or trim({{ column }}) = '' then null
         when trim({{ column }}) like '+%'
-            then '+' || regexp_replace({{ column }}, '[^0-9]', '', 'g')
-        when regexp_replace({{ column }}, '[^0-9]', '', 'g') like '00%'
-            then '+' || substr(regexp_replace({{ column }}, '[^0-9]', '', 'g'), 3)
+            then '+' || {{ digits }}
+        when {{ digits }} like '00%'
+            then '+' || substr({{ digits }}, 3)
         when {{ calling_code }} is null then null
-        when regexp_replace({{ column }}, '[^0-9]', '', 'g') like '0%'
+        when {{ digits }} like '0%'
             then '+' || {{ calling_code }}
-                || substr(regexp_replace({{ column }}, '[^0-9]', '', 'g'), 2)
-        else '+' || {{ calling_code }} || regexp_replace({{ column }}, '[^0-9]', '', 'g')
+                || substr({{ digits }}, 2)
+        else '+' || {{ calling_code }} || {{ digits }}
     end
 {%- endmacro %}
 

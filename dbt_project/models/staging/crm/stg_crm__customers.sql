@@ -12,12 +12,11 @@ calling_codes as (
 ),
 
 latest as (
-    select
-        *,
-        row_number() over (
-            partition by customer_id order by {{ latest_first('updated_at') }}
-        ) as version_rank
-    from source
+    {{ deduplicate(
+        'source',
+        partition_by='customer_id',
+        order_by=latest_first('updated_at')
+    ) }}
 ),
 
 final as (
@@ -35,12 +34,11 @@ final as (
         nullif(trim(latest.loyalty_id), '') as loyalty_id,
         latest.birth_date,
         cast(latest.created_at as timestamp) as created_at,
-        cast(latest.updated_at as timestamp) as updated_at,
+        cast(latest.updated_at as timestamp) as updated_at
     from latest
     left join calling_codes
         on upper(trim(latest.country)) = calling_codes.country
-    where latest.version_rank = 1
-      and latest.created_at < {{ run_end() }}
+    where latest.created_at < {{ run_end() }}
 )
 
 select * from final

@@ -6,12 +6,11 @@ source as (
 ),
 
 latest as (
-    select
-        *,
-        row_number() over (
-            partition by transaction_id, line_number order by _extract_date desc, _row_number desc
-        ) as version_rank
-    from source
+    {{ deduplicate(
+        'source',
+        partition_by='transaction_id, line_number',
+        order_by="_extract_date desc, _row_number desc"
+    ) }}
 ),
 
 final as (
@@ -23,10 +22,9 @@ final as (
         trim(product_id) as product_id,
         quantity,
         cast(unit_price as decimal(18, 2)) as unit_price,
-        cast(transaction_ts as timestamp) as purchased_at,
+        cast(transaction_ts as timestamp) as purchased_at
     from latest
-    where version_rank = 1
-      and transaction_ts < {{ run_end() }}
+    where transaction_ts < {{ run_end() }}
 )
 
 select * from final

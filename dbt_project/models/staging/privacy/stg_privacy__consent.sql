@@ -13,7 +13,7 @@ final as (
         lower(channel) as channel,
         lower(status) as status,
         source as consent_source,
-        cast(recorded_at as timestamp) as recorded_at,
+        cast(recorded_at as timestamp) as recorded_at
     from source
 )
 

@@ -11,7 +11,7 @@ final as (
         request_id,
         nullif(trim(customer_id), '') as customer_id,
         {{ normalize_email('email') }} as email,
-        cast(requested_at as timestamp) as requested_at,
+        cast(requested_at as timestamp) as requested_at
     from source
 )
 

@@ -6,12 +6,11 @@ source as (
 ),
 
 latest as (
-    select
-        *,
-        row_number() over (
-            partition by order_id, line_number order by _extract_date desc, _row_number desc
-        ) as version_rank
-    from source
+    {{ deduplicate(
+        'source',
+        partition_by='order_id, line_number',
+        order_by="_extract_date desc, _row_number desc"
+    ) }}
 ),
 
 final as (
@@ -20,9 +19,8 @@ final as (
         line_number,
         trim(product_id) as product_id,
         quantity,
-        cast(unit_price as decimal(18, 2)) as unit_price,
+        cast(unit_price as decimal(18, 2)) as unit_price
     from latest
-    where version_rank = 1
 )
 
 select * from final

@@ -8,12 +8,11 @@ source as (
 ),
 
 latest as (
-    select
-        *,
-        row_number() over (
-            partition by order_id order by {{ latest_first('updated_at') }}
-        ) as version_rank
-    from source
+    {{ deduplicate(
+        'source',
+        partition_by='order_id',
+        order_by=latest_first('updated_at')
+    ) }}
 ),
 
 final as (
@@ -28,10 +27,9 @@ final as (
         cast(coalesce(shipping, 0) as decimal(18, 2)) as shipping,
         cast(total as decimal(18, 2)) as total,
         cast(order_ts as timestamp) as ordered_at,
-        cast(updated_at as timestamp) as updated_at,
+        cast(updated_at as timestamp) as updated_at
     from latest
-    where version_rank = 1
-      and order_ts < {{ run_end() }}
+    where order_ts < {{ run_end() }}
 )
 
 select * from final

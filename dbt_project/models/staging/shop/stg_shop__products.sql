@@ -6,12 +6,11 @@ source as (
 ),
 
 latest as (
-    select
-        *,
-        row_number() over (
-            partition by product_id order by _extract_date desc, {{ latest_first('updated_at') }}
-        ) as version_rank
-    from source
+    {{ deduplicate(
+        'source',
+        partition_by='product_id',
+        order_by='_extract_date desc, ' ~ latest_first('updated_at')
+    ) }}
 ),
 
 final as (
@@ -22,9 +21,8 @@ final as (
         {{ normalize_category('subcategory') }} as subcategory,
         nullif(trim(brand), '') as brand,
         cast(price as decimal(18, 2)) as price,
-        coalesce(is_active, true) as is_active,
+        coalesce(is_active, true) as is_active
     from latest
-    where version_rank = 1
 )
 
 select * from final

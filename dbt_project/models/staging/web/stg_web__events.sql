@@ -1,60 +1,70 @@
 {{ config(materialized='table') }}
-{#- Segment events with their JSON unpacked once. Replays (same messageId) removed,
-    the first delivery kept; only events before the end of run_date. `source` is read
-    twice, and DuckDB would materialize a CTE read twice with every JSON column (39 GB
-    of temporary files at 1M customers): `not materialized` scans the table twice. -#}
+{#- Segment events with their JSON unpacked. Replays (same messageId) removed, the
+    first delivery kept; only events before the end of run_date. -#}
+{%- set delivered_by_run_date -%}
+    _extract_date <= {{ run_date() }}
+      and {{ adapter.quote('timestamp') }} < {{ run_end() }}
+{%- endset %}
 with
 
-source as not materialized (
+source as (
     select * from {{ source('raw', 'web__events') }}
-    where _extract_date <= {{ run_date() }}
-      and "timestamp" < {{ run_end() }}
+    where {{ delivered_by_run_date }}
 ),
 
+{#- Every delivery but the first of the few messageIds delivered more than once;
+    ranking only those keeps the wide rows out of the sort. It reads the source table
+    itself, not the CTE above: a CTE read twice may be materialized whole, with every
+    JSON column (39 GB of temporary files at 1M customers on DuckDB), and this way each
+    read is a scan of the columns it needs. -#}
 replays as (
-    -- Every delivery but the first of the few messageIds delivered more than once;
-    -- ranking only those keeps the wide rows out of the sort.
     select _file, _row_number
     from (
         select
             _file,
             _row_number,
             row_number() over (
-                partition by "messageId" order by _extract_date, _file, _row_number
+                partition by {{ adapter.quote('messageId') }} order by _extract_date, _file, _row_number
             ) as delivery_rank
-        from source
-        where "messageId" in (select "messageId" from source group by 1 having count(*) > 1)
-    )
+        from {{ source('raw', 'web__events') }}
+        where {{ delivered_by_run_date }}
+          and {{ adapter.quote('messageId') }} in (
+              select {{ adapter.quote('messageId') }}
+              from {{ source('raw', 'web__events') }}
+              where {{ delivered_by_run_date }}
+              group by {{ adapter.quote('messageId') }}
+              having count(*) > 1
+          )
+    ) as deliveries
     where delivery_rank > 1
 ),
 
 deduplicated as (
-    select
-        source.*,
-        -- one parse per object for all the fields taken from it
-        json_extract_string(properties, ['$.product_id', '$.category', '$.order_id'])
-            as props,
-        json_extract_string(context, ['$.device.type', '$.campaign.source', '$.campaign.medium'])
-            as ctx,
+    select *
     from source
-    anti join replays using (_file, _row_number)
+    where not exists (
+        select 1
+        from replays
+        where replays._file = source._file
+          and replays._row_number = source._row_number
+    )
 ),
 
 final as (
     select
-        "messageId" as event_id,
-        "type" as event_type,
-        "event" as event_name,
-        nullif(trim("anonymousId"), '') as anonymous_id,
-        nullif(trim("userId"), '') as user_id,
-        {{ normalize_email("traits->>'email'") }} as email,
-        props[1] as product_id,
-        {{ normalize_category("props[2]") }} as category,
-        props[3] as order_id,
-        lower(ctx[1]) as device_type,
-        ctx[2] as campaign_source,
-        ctx[3] as campaign_medium,
-        cast("timestamp" as timestamp) as occurred_at,
+        {{ adapter.quote('messageId') }} as event_id,
+        {{ adapter.quote('type') }} as event_type,
+        {{ adapter.quote('event') }} as event_name,
+        nullif(trim({{ adapter.quote('anonymousId') }}), '') as anonymous_id,
+        nullif(trim({{ adapter.quote('userId') }}), '') as user_id,
+        {{ normalize_email(json_extract_string('traits', '$.email')) }} as email,
+        {{ json_extract_string('properties', '$.product_id') }} as product_id,
+        {{ normalize_category(json_extract_string('properties', '$.category')) }} as category,
+        {{ json_extract_string('properties', '$.order_id') }} as order_id,
+        lower({{ json_extract_string('context', '$.device.type') }}) as device_type,
+        {{ json_extract_string('context', '$.campaign.source') }} as campaign_source,
+        {{ json_extract_string('context', '$.campaign.medium') }} as campaign_medium,
+        cast({{ adapter.quote('timestamp') }} as timestamp) as occurred_at
     from deduplicated
 )
 

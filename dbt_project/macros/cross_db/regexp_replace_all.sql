@@ -1,0 +1,19 @@
+{#- Every match of a regular expression replaced (not only the first). -#}
+{% macro regexp_replace_all(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'personalization')(
+        expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{#- DuckDB and Postgres replace the first match unless the 'g' flag is given. -#}
+{% macro duckdb__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro postgres__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{#- Spark SQL, Databricks, Trino and Snowflake replace every match. -#}
+{% macro default__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }})
+{%- endmacro %}
