@@ -21,12 +21,14 @@
     category_share__{{ modules.re.sub('[^a-z0-9]+', '_', category | lower) | trim('_') }}
 {%- endmacro %}
 
-{% macro customer_features_as_of(cutoff) %}
+{% macro customer_features_as_of(cutoff, with_cutoff_date=true) %}
     {%- set cutoff_end = "cast(" ~ dbt.dateadd('day', 1, cutoff) ~ " as timestamp)" -%}
     {%- set categories = feature_categories() -%}
     select
         people.person_id,
+        {%- if with_cutoff_date %}
         {{ cutoff }} as cutoff_date,
+        {%- endif %}
         cast(least({{ dbt.datediff('people.first_seen_at', cutoff, 'day') }}, 3650) as double)
             as tenure_days,
         cast(coalesce(least({{ dbt.datediff('o.last_order_at', cutoff, 'day') }}, 730), 730)
@@ -58,10 +60,10 @@
         cast(coalesce(a.email_opens_90d, 0) as double) as email_opens_90d,
         cast(coalesce(a.email_clicks_90d, 0) as double) as email_clicks_90d,
         cast(coalesce(a.email_opens_90d / nullif(a.email_sends_90d, 0), 0) as double)
-            as email_open_rate_90d,
+            as email_open_rate_90d{{ ',' if categories }}
         {%- for category in categories %}
         cast(coalesce(c.revenue__{{ loop.index }} / nullif(c.revenue_total, 0), 0) as double)
-            as {{ category_column(category) }},
+            as {{ category_column(category) }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('int_persons_known') }} as people
     left join (
@@ -83,7 +85,7 @@
                 where ordered_at >= {{ dbt.dateadd('day', -364, cutoff) }}), 0) as revenue_365d,
             sum(gross_revenue) as revenue_lifetime,
             count(*) filter (where channel = 'store'
-                and ordered_at >= {{ dbt.dateadd('day', -364, cutoff) }}) as store_orders_365d,
+                and ordered_at >= {{ dbt.dateadd('day', -364, cutoff) }}) as store_orders_365d
         from {{ ref('fct_orders') }}
         where ordered_at < {{ cutoff_end }}
         group by person_id
@@ -111,7 +113,7 @@
             sum(email_opens) filter (
                 where activity_date > {{ dbt.dateadd('day', -90, cutoff) }}) as email_opens_90d,
             sum(email_clicks) filter (
-                where activity_date > {{ dbt.dateadd('day', -90, cutoff) }}) as email_clicks_90d,
+                where activity_date > {{ dbt.dateadd('day', -90, cutoff) }}) as email_clicks_90d
         from {{ ref('int_person_daily_activity') }}
         where activity_date <= {{ cutoff }}
         group by person_id
@@ -119,10 +121,10 @@
     left join (
         select
             person_id,
-            sum(line_revenue) as revenue_total,
+            sum(line_revenue) as revenue_total{{ ',' if categories }}
             {%- for category in categories %}
             sum(line_revenue) filter (where category = '{{ category }}')
-                as revenue__{{ loop.index }},
+                as revenue__{{ loop.index }}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ ref('fct_order_items') }}
         where ordered_at < {{ cutoff_end }}

@@ -15,9 +15,9 @@
     with recursive walk (node, label) as (
         select node, label from {{ nodes }}
         union
-        select links.b, walk.label
+        select edges.b, walk.label
         from walk
-        inner join {{ links }} as links on links.a = walk.node
+        inner join {{ links }} as edges on edges.a = walk.node
     )
 
     select node, min(label) as label

@@ -48,8 +48,8 @@ carts as (
         person_id,
         max(occurred_at) filter (where interaction_type = 'cart_add') as last_cart_add_at,
         max(occurred_at) filter (where interaction_type = 'purchase') as last_purchase_at,
-        arg_max(product_id, occurred_at) filter (where interaction_type = 'cart_add')
-            as last_cart_product_id,
+        {{ arg_max('product_id', 'occurred_at') }} filter (where interaction_type = 'cart_add')
+            as last_cart_product_id
     from interactions
     group by person_id
 ),
@@ -62,18 +62,29 @@ top_recommendations as (
         max(case when rank = 2 then recommendations.product_id end) as rec_2_product_id,
         max(case when rank = 2 then products.product_name end) as rec_2_product_name,
         max(case when rank = 3 then recommendations.product_id end) as rec_3_product_id,
-        max(case when rank = 3 then products.product_name end) as rec_3_product_name,
+        max(case when rank = 3 then products.product_name end) as rec_3_product_name
     from recommendations
     left join products on products.product_id = recommendations.product_id
     group by recommendations.person_id
 ),
 
-value_ranks as (
-    select
-        person_id,
-        lifetime_revenue > median(lifetime_revenue) over () as is_above_median_value,
+buyers as (
+    select person_id, lifetime_revenue
     from customers
     where lifetime_orders > 0
+),
+
+median_value as (
+    select {{ median('lifetime_revenue') }} as median_lifetime_revenue
+    from buyers
+),
+
+value_ranks as (
+    select
+        buyers.person_id,
+        buyers.lifetime_revenue > median_value.median_lifetime_revenue as is_above_median_value
+    from buyers
+    cross join median_value
 ),
 
 final as (
@@ -87,7 +98,11 @@ final as (
         customers.preferred_category,
         customers.engagement_tier,
         rfm.rfm_segment,
-        rfm.r_score || rfm.f_score || rfm.m_score as rfm_cell,
+        {{ dbt.concat([
+            'cast(rfm.r_score as ' ~ dbt.type_string() ~ ')',
+            'cast(rfm.f_score as ' ~ dbt.type_string() ~ ')',
+            'cast(rfm.m_score as ' ~ dbt.type_string() ~ ')'
+        ]) }} as rfm_cell,
         ml_segments.segment_name as ml_segment_name,
         churn_scores.risk_band as churn_risk_band,
         churn_scores.top_reasons as churn_top_reasons,
@@ -99,9 +114,10 @@ final as (
         top_recommendations.rec_2_product_name,
         top_recommendations.rec_3_product_id,
         top_recommendations.rec_3_product_name,
-        {#- Ads identifiers: Google Customer Match normalization (see warehouse/export.py). -#}
-        sha256(lower(trim(customers.email))) as email_sha256,
-        case when customers.phone like '+%' then sha256(customers.phone) end as phone_sha256,
+        {# Ads identifiers: Google Customer Match normalization (see warehouse/export.py). #}
+        {{ sha256('lower(trim(customers.email))') }} as email_sha256,
+        case when customers.phone like '+%' then {{ sha256('customers.phone') }} end
+            as phone_sha256,
         customers.lifetime_orders,
         customers.lifetime_revenue,
         customers.avg_order_value,
@@ -136,7 +152,7 @@ final as (
         {{ run_date() }} as run_date,
         customers.first_order_at,
         customers.last_order_at,
-        carts.last_cart_add_at,
+        carts.last_cart_add_at
     from customers
     left join rfm on rfm.person_id = customers.person_id
     left join rule_segments on rule_segments.person_id = customers.person_id

@@ -48,7 +48,7 @@ qualified as (
         {{ audience.priority }} as priority,
         run_date,
         person_id,
-        cast({{ audience.reason }} as varchar) as reason,
+        cast({{ audience.reason }} as {{ dbt.type_string() }}) as reason
     from candidates
     where ({{ audience.rule }})
         and has_{{ audience.channel }}_consent
@@ -59,12 +59,12 @@ qualified as (
     {%- else %}
     {#- Parsing: the graph is not available yet. -#}
     select
-        cast(null as varchar) as audience,
-        cast(null as varchar) as channel,
-        cast(null as integer) as priority,
+        cast(null as {{ dbt.type_string() }}) as audience,
+        cast(null as {{ dbt.type_string() }}) as channel,
+        cast(null as {{ dbt.type_int() }}) as priority,
         cast(null as date) as run_date,
-        cast(null as varchar) as person_id,
-        cast(null as varchar) as reason,
+        cast(null as {{ dbt.type_string() }}) as person_id,
+        cast(null as {{ dbt.type_string() }}) as reason
     where false
     {%- endfor %}
 ),
@@ -74,7 +74,7 @@ ranked as (
         *,
         row_number() over (
             partition by person_id, channel order by priority, audience
-        ) as channel_rank,
+        ) as channel_rank
     from qualified
 ),
 
@@ -89,9 +89,9 @@ final as (
         run_date,
         audience,
         person_id,
-        cast(('0x' || substr(md5(person_id || '|' || audience), 1, 8)) as bigint)
+        {{ hex_to_bigint("substr(md5(person_id || '|' || audience), 1, 8)") }}
             / 4294967296.0 < {{ var('holdout_share', 0.10) | float }} as is_control,
-        reason,
+        reason
     from capped
 )
 

@@ -10,10 +10,6 @@ email_events as (
     select * from {{ ref('stg_email__email_events') }}
 ),
 
-identifiers as (
-    select * from {{ ref('int_identifiers_resolved') }}
-),
-
 web_daily as (
     select
         person_id,
@@ -24,22 +20,13 @@ web_daily as (
         0 as email_sends,
         0 as email_opens,
         0 as email_clicks,
-        max(occurred_at) as last_seen_at,
+        max(occurred_at) as last_seen_at
     from events
-    group by all
+    group by person_id, cast(occurred_at as date)
 ),
 
 email_people as (
-    select
-        coalesce(by_customer.person_id, by_email.person_id) as person_id,
-        email_events.*,
-    from email_events
-    left join identifiers as by_customer
-        on by_customer.identifier_type = 'customer_id'
-        and by_customer.identifier_value = email_events.customer_id
-    left join identifiers as by_email
-        on by_email.identifier_type = 'email'
-        and by_email.identifier_value = email_events.email
+    {{ person_lookup('email_events') }}
 ),
 
 email_daily as (
@@ -52,10 +39,10 @@ email_daily as (
         count(*) filter (where event_type = 'sent') as email_sends,
         count(*) filter (where event_type = 'open') as email_opens,
         count(*) filter (where event_type = 'click') as email_clicks,
-        cast(null as timestamp) as last_seen_at,
+        cast(null as timestamp) as last_seen_at
     from email_people
     where person_id is not null
-    group by all
+    group by person_id, cast(occurred_at as date)
 ),
 
 final as (
@@ -68,8 +55,12 @@ final as (
         sum(email_sends) as email_sends,
         sum(email_opens) as email_opens,
         sum(email_clicks) as email_clicks,
-        max(last_seen_at) as last_seen_at,
-    from (select * from web_daily union all select * from email_daily)
+        max(last_seen_at) as last_seen_at
+    from (
+        select * from web_daily
+        union all
+        select * from email_daily
+    ) as daily
     group by person_id, activity_date
 )
 

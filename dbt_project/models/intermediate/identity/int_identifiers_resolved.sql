@@ -19,7 +19,7 @@ final as (
         nodes.identifier_type,
         nodes.identifier_value,
         nodes.first_seen_at,
-        nodes.last_seen_at,
+        nodes.last_seen_at
     from nodes
     inner join components using (node)
     where components.person_id not in (select person_id from erased)

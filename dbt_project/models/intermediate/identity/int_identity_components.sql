@@ -4,35 +4,38 @@
     the earliest-seen identifier of the component, which keeps a person's id when new
     identifiers join tomorrow. (When two known people merge, the later one's id gives
     way to the earlier one's.) -#}
-with recursive
+with
+
+identity_nodes as (
+    select * from {{ ref('int_identity_nodes') }}
+),
+
+identity_links as (
+    select * from {{ ref('int_identity_links') }}
+),
 
 nodes as (
     select
         node,
-        strftime(first_seen_at, '%Y%m%d%H%M%S') || '|' || node as label,
-    from {{ ref('int_identity_nodes') }}
+        {{ timestamp_sort_key('first_seen_at') }} || '|' || node as label
+    from identity_nodes
 ),
 
 links as (
-    select node as a, linked_node as b from {{ ref('int_identity_links') }}
+    select node as a, linked_node as b from identity_links
     union
-    select linked_node, node from {{ ref('int_identity_links') }}
+    select linked_node as a, node as b from identity_links
 ),
 
-walk (node, label) as (
-    select node, label from nodes
-    union
-    select links.b, walk.label
-    from walk
-    inner join links on links.a = walk.node
+components as (
+    {{ connected_components('nodes', 'links') }}
 ),
 
 final as (
     select
         node,
-        'p_' || left(md5(split_part(min(label), '|', 2)), 16) as person_id,
-    from walk
-    group by node
+        'p_' || left(md5({{ dbt.split_part('label', "'|'", 2) }}), 16) as person_id
+    from components
 )
 
 select * from final

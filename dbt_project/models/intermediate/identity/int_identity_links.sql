@@ -13,7 +13,7 @@ sharing as (
     select
         identifier_type,
         identifier_value,
-        count(distinct linked_customer_id) as linked_customers,
+        count(distinct linked_customer_id) as linked_customers
     from observed
     where identifier_type <> 'customer_id'
     group by identifier_type, identifier_value
@@ -31,7 +31,7 @@ usable as (
 final as (
     select distinct
         identifier_type || ':' || identifier_value as node,
-        'customer_id:' || linked_customer_id as linked_node,
+        'customer_id:' || linked_customer_id as linked_node
     from usable
 )
 

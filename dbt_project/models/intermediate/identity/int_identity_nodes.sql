@@ -10,7 +10,7 @@ final as (
         identifier_type,
         identifier_value,
         min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
+        max(last_seen_at) as last_seen_at
     from observed
     group by identifier_type, identifier_value
 )

@@ -19,7 +19,7 @@ final as (
             case interaction_type when 'purchase' then 5.0 when 'cart_add' then 3.0 else 1.0 end
             * power(0.5, {{ dbt.datediff('occurred_at', run_date(), 'day') }}
                          / {{ var('interaction_half_life_days') }})
-        ) as weight,
+        ) as weight
     from interactions
     group by person_id, product_id
 )

@@ -28,8 +28,10 @@ btyd as (
         {{ dbt.datediff('min(order_date)', 'max(order_date)', 'day') }} as btyd_recency_days,
         {{ dbt.datediff('min(order_date)', run_date(), 'day') }} as btyd_t_days,
         coalesce(
-            (sum(day_revenue) - arg_min(day_revenue, order_date)) / nullif(count(*) - 1, 0), 0
-        ) as btyd_monetary_value,
+            (sum(day_revenue) - {{ arg_min('day_revenue', 'order_date') }})
+                / nullif(count(*) - 1, 0),
+            0
+        ) as btyd_monetary_value
     from purchase_days
     group by person_id
 ),
@@ -39,7 +41,7 @@ rfm as (
         person_id,
         {{ dbt.datediff('max(ordered_at)', run_date(), 'day') }} as recency_days,
         count(*) as frequency,
-        sum(revenue) as monetary_value,
+        sum(revenue) as monetary_value
     from orders
     group by person_id
 ),
@@ -49,7 +51,7 @@ scored as (
         *,
         ntile(5) over (order by recency_days desc, person_id) as r_score,
         ntile(5) over (order by frequency, person_id) as f_score,
-        ntile(5) over (order by monetary_value, person_id) as m_score,
+        ntile(5) over (order by monetary_value, person_id) as m_score
     from rfm
 ),
 
@@ -67,7 +69,7 @@ final as (
         btyd.btyd_frequency,
         btyd.btyd_recency_days,
         btyd.btyd_t_days,
-        cast(btyd.btyd_monetary_value as decimal(18, 2)) as btyd_monetary_value,
+        cast(btyd.btyd_monetary_value as decimal(18, 2)) as btyd_monetary_value
     from scored
     inner join segments
         on segments.r_score = scored.r_score

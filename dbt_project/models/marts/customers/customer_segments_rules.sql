@@ -21,7 +21,7 @@ flags as (
             as is_at_risk,
         coalesce(rfm.recency_days > 180, false) as is_lapsed,
         customers.lifetime_orders = 0 and customers.product_views_90d > 0 as is_browser,
-        customers.engagement_tier = 'dormant' as is_dormant,
+        customers.engagement_tier = 'dormant' as is_dormant
     from customers
     left join rfm using (person_id)
 ),
@@ -37,7 +37,7 @@ final as (
             when is_browser then 'browser'
             when is_dormant then 'dormant'
             else 'active'
-        end as primary_segment,
+        end as primary_segment
     from flags
 )
 

@@ -4,5 +4,5 @@ select
     identifier_type,
     identifier_value,
     first_seen_at,
-    last_seen_at,
+    last_seen_at
 from {{ ref('int_identifiers_resolved') }}

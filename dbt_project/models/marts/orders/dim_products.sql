@@ -5,5 +5,5 @@ select
     subcategory,
     brand,
     price,
-    is_active,
+    is_active
 from {{ ref('stg_shop__products') }}

@@ -34,7 +34,7 @@ final as (
         lines.unit_price,
         cast(lines.quantity * lines.unit_price as decimal(18, 2)) as line_revenue,
         orders.is_revenue,
-        orders.ordered_at,
+        orders.ordered_at
     from lines
     inner join orders using (order_id)
     left join products using (product_id)

@@ -37,7 +37,7 @@ online as (
         orders.subtotal,
         orders.discount,
         orders.shipping,
-        orders.total as gross_revenue,
+        orders.total as gross_revenue
     from orders
     inner join identifiers
         on identifiers.identifier_type = 'customer_id'
@@ -57,7 +57,7 @@ store as (
         cast(0 as decimal(18, 2)) as discount,
         cast(0 as decimal(18, 2)) as shipping,
         cast(sum(transactions.quantity * transactions.unit_price) as decimal(18, 2))
-            as gross_revenue,
+            as gross_revenue
     from transactions
     inner join identifiers
         on identifiers.identifier_type = 'loyalty_id'
@@ -87,10 +87,10 @@ final as (
         status = 'returned' as is_returned,
         is_revenue,
         cast(ordered_at as date) as order_date,
-        ordered_at,
+        ordered_at
     from (
         select *, status not in ('cancelled', 'returned') as is_revenue from unioned
-    )
+    ) as flagged
 )
 
 select * from final

@@ -16,7 +16,7 @@ final as (
         product_id,
         case event_name when 'Product Viewed' then 'view' else 'cart_add' end
             as interaction_type,
-        occurred_at,
+        occurred_at
     from events
     where event_name in ('Product Viewed', 'Product Added') and product_id is not null
     union all
