@@ -1,11 +1,24 @@
 {#- People known as customers (a CRM record or a logged-in customer id), with when
     they were first seen. Anonymous-only browsers are not customers. -#}
-select
-    person_id,
-    min(first_seen_at) as first_seen_at
-from {{ ref('int_identifiers_resolved') }}
-where person_id in (
-    select person_id from {{ ref('int_identifiers_resolved') }}
+with
+
+identifiers as (
+    select * from {{ ref('int_identifiers_resolved') }}
+),
+
+customers as (
+    select distinct person_id
+    from identifiers
     where identifier_type = 'customer_id'
+),
+
+final as (
+    select
+        identifiers.person_id,
+        min(identifiers.first_seen_at) as first_seen_at
+    from identifiers
+    inner join customers on customers.person_id = identifiers.person_id
+    group by identifiers.person_id
 )
-group by person_id
+
+select * from final

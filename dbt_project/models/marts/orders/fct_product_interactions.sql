@@ -10,6 +10,11 @@ order_items as (
     select * from {{ ref('fct_order_items') }}
 ),
 
+cancelled_orders as (
+    select order_id from {{ ref('fct_orders') }}
+    where is_cancelled
+),
+
 final as (
     select
         person_id,
@@ -22,7 +27,7 @@ final as (
     union all
     select person_id, product_id, 'purchase', ordered_at
     from order_items
-    where not (order_id in (select order_id from {{ ref('fct_orders') }} where is_cancelled))
+    where order_id not in (select order_id from cancelled_orders)
 )
 
 select * from final
