@@ -1,6 +1,8 @@
 {{ config(materialized='table') }}
-{#- Segment events with their JSON unpacked. Replays (same messageId) removed, the
+{#- Segment events with their JSON unpacked once. Replays (same messageId) removed, the
     first delivery kept; only events before the end of run_date. -#}
+{%- set property_paths = ['$.product_id', '$.category', '$.order_id'] -%}
+{%- set context_paths = ['$.device.type', '$.campaign.source', '$.campaign.medium'] -%}
 {%- set delivered_by_run_date -%}
     _extract_date <= {{ run_date() }}
       and {{ adapter.quote('timestamp') }} < {{ run_end() }}
@@ -40,7 +42,11 @@ replays as (
 ),
 
 deduplicated as (
-    select *
+    select
+        *,
+        {# one parse per document for all the fields taken from it #}
+        {{ json_fields('properties', property_paths) }} as props,
+        {{ json_fields('context', context_paths) }} as ctx
     from source
     where not exists (
         select 1
@@ -58,12 +64,12 @@ final as (
         nullif(trim({{ adapter.quote('anonymousId') }}), '') as anonymous_id,
         nullif(trim({{ adapter.quote('userId') }}), '') as user_id,
         {{ normalize_email(json_extract_string('traits', '$.email')) }} as email,
-        {{ json_extract_string('properties', '$.product_id') }} as product_id,
-        {{ normalize_category(json_extract_string('properties', '$.category')) }} as category,
-        {{ json_extract_string('properties', '$.order_id') }} as order_id,
-        lower({{ json_extract_string('context', '$.device.type') }}) as device_type,
-        {{ json_extract_string('context', '$.campaign.source') }} as campaign_source,
-        {{ json_extract_string('context', '$.campaign.medium') }} as campaign_medium,
+        {{ json_field('props', property_paths, '$.product_id') }} as product_id,
+        {{ normalize_category(json_field('props', property_paths, '$.category')) }} as category,
+        {{ json_field('props', property_paths, '$.order_id') }} as order_id,
+        lower({{ json_field('ctx', context_paths, '$.device.type') }}) as device_type,
+        {{ json_field('ctx', context_paths, '$.campaign.source') }} as campaign_source,
+        {{ json_field('ctx', context_paths, '$.campaign.medium') }} as campaign_medium,
         cast({{ adapter.quote('timestamp') }} as timestamp) as occurred_at
     from deduplicated
 )
