@@ -9,8 +9,8 @@
     {{ return(adapter.dispatch('connected_components', 'personalization')(nodes, links)) }}
 {%- endmacro %}
 
-{#- A recursive CTE (DuckDB, Postgres, Trino, Spark SQL 4.1+). `union` (not `union
-    all`) stops the walk when no (node, label) pair is new. -#}
+{#- A recursive CTE (DuckDB, Postgres, Trino; Spark SQL from the release with recursive
+    CTEs). `union` (not `union all`) stops the walk when no (node, label) pair is new. -#}
 {% macro default__connected_components(nodes, links) -%}
     with recursive walk (node, label) as (
         select node, label from {{ nodes }}
