@@ -63,7 +63,7 @@ def score_frame(
     proba = model.predict_proba(frame)
     return pd.DataFrame(
         {
-            "run_date": pd.Series([run_date] * len(frame), dtype="object"),
+            "run_date": run_date,
             ID_COLUMN: frame[ID_COLUMN].to_numpy(),
             "churn_probability": proba.astype(float),
             "risk_band": risk_band(proba),

@@ -218,7 +218,6 @@ def train_and_score(
             recs, people, purchased, products, load_popularity(run_date, path=path), K
         )
         output.insert(0, "run_date", run_date)
-        output["rank"] = output["rank"].astype("int32")
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",

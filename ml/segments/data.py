@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from ml.features import to_pandas
@@ -24,7 +23,7 @@ def load_features(path: Path | None = None) -> pd.DataFrame:
 def load_previous_centroids(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
     """The centroids of the latest earlier run (segment_id, segment_name, feature, value).
 
-    Empty when there is none yet (first run, or the table does not exist).
+    Empty when there is none yet (the first run).
     """
     sql = f"""
         select segment_id, segment_name, feature, value
@@ -32,7 +31,4 @@ def load_previous_centroids(run_date: dt.date, path: Path | None = None) -> pd.D
         where run_date = (select max(run_date) from {CENTROIDS_TABLE} where run_date < $run_date)
         order by segment_id, feature
     """
-    try:
-        return to_pandas(db.read_arrow(sql, {"run_date": run_date}, path=path))
-    except duckdb.CatalogException:
-        return pd.DataFrame(columns=["segment_id", "segment_name", "feature", "value"])
+    return to_pandas(db.read_arrow(sql, {"run_date": run_date}, path=path))
