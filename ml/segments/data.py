@@ -7,16 +7,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from ml.features import to_pandas
+from ml.features import ID_COLUMN, read_with_category_shares, to_pandas
 from warehouse import db
 
 CENTROIDS_TABLE = "ml.segment_centroids"
 
 
-def load_features(path: Path | None = None) -> pd.DataFrame:
-    """``marts.customer_features``: one row per person, as of the run date it was built for."""
-    return to_pandas(
-        db.read_arrow("select * from marts.customer_features order by person_id", path=path)
+def load_features(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
+    """``marts.customer_features`` with the category shares as of ``run_date``.
+
+    One row per person: the feature columns, then one ``category_share__<category>``
+    column per catalogue category.
+    """
+    return read_with_category_shares(
+        "marts.customer_features",
+        keys=[ID_COLUMN],
+        run_date=run_date,
+        cutoffs=(run_date, run_date),
+        order_by=[ID_COLUMN],
+        path=path,
     )
 
 

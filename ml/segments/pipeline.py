@@ -100,7 +100,7 @@ def train_and_score(
     """
     settings = settings or load_settings()
     started = time.perf_counter()
-    frame = load_features(settings.duckdb_path)
+    frame = load_features(run_date, settings.duckdb_path)
     features = numeric_columns(frame)
     selection = select_model(frame, features, k_range=k_range, seed=seed)
     model = selection.model
