@@ -1,12 +1,23 @@
-"""Shared helpers for feature frames: column selection and a robust transform."""
+"""Shared helpers for feature frames: column selection, category shares, a robust transform."""
 
 from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from warehouse import db
+
 ID_COLUMN = "person_id"
+#: One feature per product category: the person's share of the last year's purchase
+#: revenue in it, pivoted from the long form of marts.customer_category_shares.
+CATEGORY_PREFIX = "category_share__"
+SHARES_TABLE = "marts.customer_category_shares"
 
 
 def numeric_columns(frame: pd.DataFrame, exclude: tuple[str, ...] = (ID_COLUMN,)) -> list[str]:
@@ -22,6 +33,88 @@ def numeric_columns(frame: pd.DataFrame, exclude: tuple[str, ...] = (ID_COLUMN,)
         and pd.api.types.is_numeric_dtype(frame[column])
         and not pd.api.types.is_bool_dtype(frame[column])
     ]
+
+
+def category_column(category: str) -> str:
+    """The feature column of a category: ``category_share__`` and its lower-case slug."""
+    return CATEGORY_PREFIX + re.sub("[^a-z0-9]+", "_", category.lower()).strip("_")
+
+
+def load_categories(path: Path | None = None) -> list[str]:
+    """The catalogue's categories (``marts.dim_products``), in order: one feature each."""
+    sql = "select distinct category from marts.dim_products where category is not null order by 1"
+    return db.read_arrow(sql, path=path).column(0).to_pylist()
+
+
+def read_with_category_shares(
+    source: str,
+    keys: Sequence[str],
+    run_date: dt.date,
+    cutoffs: tuple[dt.date, dt.date],
+    order_by: Sequence[str],
+    head: str = "rows.*",
+    tail: Sequence[str] = (),
+    path: Path | None = None,
+) -> pd.DataFrame:
+    """The rows of a mart with one ``category_share__<category>`` column per category.
+
+    ``marts.customer_category_shares`` is long (person_id, cutoff_date, category,
+    revenue_share); the models see it wide, as they always have: a column per catalogue
+    category in category order, 0 where the person bought nothing in it. Category names
+    travel as query parameters, never pasted into SQL, so any name is safe (an
+    apostrophe included); column names are slugs of letters, digits and underscores.
+
+    Args:
+        source: The mart (``marts.<model>``), aliased ``rows`` in the query.
+        keys: Its columns that match the shares' person_id (and cutoff_date).
+        run_date: The run date the marts must have been built for.
+        cutoffs: First and last cutoff date of the shares to join.
+        order_by: The columns of ``rows`` to sort by.
+        head: The select-list of ``rows`` before the share columns.
+        tail: Columns of ``rows`` after the share columns.
+        path: The DuckDB file; the configured warehouse when omitted.
+    """
+    check_shares_as_of(run_date, path)
+    categories = load_categories(path)
+    columns = [category_column(category) for category in categories]
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"two categories have the same feature column name: {categories}")
+    pivots = [
+        f"sum(case when category = $category_{i} then revenue_share end) as {column}"
+        for i, column in enumerate(columns)
+    ]
+    select = [head, *(f"coalesce(shares.{c}, 0.0) as {c}" for c in columns)]
+    select += [f"rows.{column}" for column in tail]
+    sql = f"""
+        with shares as (
+            select {", ".join(["person_id", "cutoff_date", *pivots])}
+            from {SHARES_TABLE}
+            where cutoff_date between $shares_from and $shares_to
+            group by person_id, cutoff_date
+        )
+        select {", ".join(select)}
+        from {source} as rows
+        left join shares on {" and ".join(f"shares.{k} = rows.{k}" for k in keys)}
+        order by {", ".join(f"rows.{column}" for column in order_by)}
+    """
+    params = {f"category_{i}": category for i, category in enumerate(categories)}
+    params |= {"shares_from": cutoffs[0], "shares_to": cutoffs[1]}
+    return to_pandas(db.read_arrow(sql, params, path=path))
+
+
+def check_shares_as_of(run_date: dt.date, path: Path | None = None) -> None:
+    """Fail unless ``marts.customer_category_shares`` was built for ``run_date``.
+
+    Its latest cutoff is the run date dbt built it for; features pivoted from another
+    night's shares would be silently wrong.
+    """
+    latest = db.read_arrow(f"select max(cutoff_date) as d from {SHARES_TABLE}", path=path)
+    built_for = latest.column(0)[0].as_py()
+    if built_for is not None and built_for != run_date:
+        raise ValueError(
+            f"{SHARES_TABLE} was built for run date {built_for}, not {run_date}: "
+            "run dbt for this run date first"
+        )
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -66,29 +66,54 @@ def replace_partition(
     data: pa.Table,
     path: Path | str | None = None,
 ) -> int:
-    """Replace the rows of one key (e.g. one run_date) of a table, atomically.
+    """Replace the rows of one key (e.g. one run_date) of an existing table, atomically.
 
-    Deletes the rows where ``key_column = key_value`` and inserts ``data`` in one
-    transaction, creating the schema and the table (from ``data``'s schema) when they
-    do not exist yet. Columns are matched by name, so the table may order them
-    differently. A re-run of the same key therefore leaves exactly one copy.
+    The table and its column types are owned elsewhere (the ml tables are dbt models
+    with enforced contracts), so this never creates or alters one. The incoming columns
+    are matched by name and cast to the table's types, read from the DuckDB catalog:
+    callers name the columns and the table decides their types. Then the rows where
+    ``key_column = key_value`` are deleted and ``data`` inserted in one transaction, so
+    a re-run of the same key leaves exactly one copy.
 
     Args:
         table: ``schema.name``, lower case.
         key_column: The partition column; every row of ``data`` must carry ``key_value``.
         key_value: The partition to replace.
-        data: The new rows.
+        data: The new rows, with exactly the table's columns (in any order).
         path: The DuckDB file; the configured warehouse when omitted.
 
     Returns:
         The number of rows inserted.
+
+    Raises:
+        ValueError: The table does not exist, ``data`` misses one of its columns or
+            carries one it does not have, a value does not cast to the column's type,
+            or a row is outside the key.
     """
     if not _QUALIFIED_NAME.match(table):
         raise ValueError(f"table must be 'schema.name' in lower case, got {table!r}")
     if not _IDENTIFIER.match(key_column) or key_column not in data.column_names:
         raise ValueError(f"key column {key_column!r} is not a column of the data")
-    schema = table.split(".", 1)[0]
+    schema, name = table.split(".", 1)
     with connect(path) as con:
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+        )
+        if not types:
+            raise ValueError(
+                f"table {table} does not exist: it is created by dbt (run `dbt build` first)"
+            )
+        missing = [c for c in types if c not in data.column_names]
+        extra = [c for c in data.column_names if c not in types]
+        if missing or extra:
+            raise ValueError(
+                f"the data does not match the columns of {table}: "
+                f"missing {missing or 'none'}, not in the table {extra or 'none'}"
+            )
         con.register("_incoming", data)
         try:
             wrong = con.execute(
@@ -97,13 +122,17 @@ def replace_partition(
             ).fetchall()[0][0]
             if wrong:
                 raise ValueError(f"{wrong} rows of the data are not in {key_column} = {key_value}")
+            casts = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items())
             con.execute("begin transaction")
             try:
-                con.execute(f"create schema if not exists {schema}")
-                con.execute(f"create table if not exists {table} as from _incoming limit 0")
                 con.execute(f"delete from {table} where {key_column} = ?", [key_value])
-                con.execute(f"insert into {table} by name select * from _incoming")
+                con.execute(f"insert into {table} by name select {casts} from _incoming")
                 con.execute("commit")
+            except duckdb.ConversionException as error:
+                con.execute("rollback")
+                raise ValueError(
+                    f"the data does not cast to the types of {table}: {error}"
+                ) from error
             except BaseException:
                 con.execute("rollback")
                 raise

@@ -1,8 +1,9 @@
 """Churn risk: who is unlikely to order in the next 90 days, and why.
 
-``train_and_score(run_date)`` trains on ``marts.customer_features_history`` (labels
-from ``marts.fct_orders``), evaluates on the latest cutoff whose horizon has ended,
-registers the model and writes ``ml.churn_scores``.
+``train_and_score(run_date)`` trains on ``marts.churn_training_examples`` (the
+features history labelled by dbt), evaluates on the latest cutoff whose horizon has
+ended, registers the model and writes ``ml.churn_scores`` for
+``marts.churn_scoring_population``.
 """
 
 from ml.churn.pipeline import train_and_score

@@ -1,4 +1,9 @@
-"""Reading the churn model's inputs from the marts (thin SQL over warehouse.db)."""
+"""Reading the churn model's inputs from the marts (thin SQL over warehouse.db).
+
+The labels and the scoring population are dbt models (marts.churn_training_examples,
+marts.churn_scoring_population), tested and documented like every mart; this module
+reads them and adds the category shares as feature columns.
+"""
 
 from __future__ import annotations
 
@@ -7,68 +12,46 @@ from pathlib import Path
 
 import pandas as pd
 
-from ml.features import to_pandas
+from ml.features import ID_COLUMN, read_with_category_shares
 from warehouse import db
 
 LABEL = "churned"
 
-_TRAINING_SQL = """
-with cutoffs as (
-    select distinct cutoff_date
-    from marts.customer_features_history
-    where cutoff_date + $horizon <= $run_date
-),
-orders as (
-    select person_id, order_date
-    from marts.fct_orders
-    where is_revenue and order_date <= $run_date
-),
-labels as (
-    select
-        c.cutoff_date,
-        o.person_id,
-        count(*) filter (where o.order_date <= c.cutoff_date) as orders_before,
-        count(*) filter (where o.order_date > c.cutoff_date) as orders_after,
-    from cutoffs as c
-    join orders as o
-        on o.order_date > c.cutoff_date - 365
-        and o.order_date <= c.cutoff_date + $horizon
-    group by all
-)
-select h.*, l.orders_after = 0 as churned
-from marts.customer_features_history as h
-join labels as l using (cutoff_date, person_id)
-where l.orders_before > 0
-order by h.cutoff_date, h.person_id
-"""
 
-_SCORING_SQL = """
-with active as (
-    select distinct person_id
-    from marts.fct_orders
-    where is_revenue and order_date > $run_date - 365 and order_date <= $run_date
-)
-select f.*
-from marts.customer_features as f
-join active using (person_id)
-order by f.person_id
-"""
+def load_training_frame(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
+    """Labelled examples (``marts.churn_training_examples``): one row per (cutoff_date,
+    person_id) with the features as of the cutoff and, last, ``churned``.
 
-
-def load_training_frame(
-    run_date: dt.date, horizon_days: int, path: Path | None = None
-) -> pd.DataFrame:
-    """Labelled examples: one row per (cutoff_date, person_id).
-
-    Cutoffs come from ``marts.customer_features_history`` and are kept only when their
-    horizon ends on or before ``run_date``. The population at a cutoff is everyone with
-    a revenue order in the year up to it; ``churned`` is true when that person has no
-    revenue order in the ``horizon_days`` after it.
+    The population at a cutoff is everyone with a revenue order in the year up to it;
+    ``churned`` is true when that person has no revenue order in the dbt var
+    ``churn_horizon_days`` after it. Only cutoffs whose horizon ends by ``run_date``.
     """
-    table = db.read_arrow(_TRAINING_SQL, {"run_date": run_date, "horizon": horizon_days}, path=path)
-    return to_pandas(table)
+    return read_with_category_shares(
+        "marts.churn_training_examples",
+        keys=[ID_COLUMN, "cutoff_date"],
+        run_date=run_date,
+        cutoffs=(dt.date.min, run_date - dt.timedelta(days=1)),
+        order_by=["cutoff_date", ID_COLUMN],
+        head=f"rows.* exclude ({LABEL}, label_end_date)",
+        tail=[LABEL],
+        path=path,
+    )
+
+
+def load_horizon_days(path: Path | None = None) -> int | None:
+    """The label horizon of the examples: days from a cutoff to the end of its label."""
+    sql = "select max(label_end_date - cutoff_date) as days from marts.churn_training_examples"
+    return db.read_arrow(sql, path=path).column(0)[0].as_py()
 
 
 def load_scoring_frame(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
-    """Today's feature vectors of everyone with a revenue order in the last year."""
-    return to_pandas(db.read_arrow(_SCORING_SQL, {"run_date": run_date}, path=path))
+    """Today's feature vectors of everyone with a revenue order in the last year
+    (``marts.churn_scoring_population``), with the category shares as of ``run_date``."""
+    return read_with_category_shares(
+        "marts.churn_scoring_population",
+        keys=[ID_COLUMN],
+        run_date=run_date,
+        cutoffs=(run_date, run_date),
+        order_by=[ID_COLUMN],
+        path=path,
+    )

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml import plots, tracking
-from ml.churn.data import LABEL, load_scoring_frame, load_training_frame
+from ml.churn.data import LABEL, load_horizon_days, load_scoring_frame, load_training_frame
 from ml.churn.model import (
     ChurnModel,
     classification_metrics,
@@ -63,7 +63,7 @@ def score_frame(
     proba = model.predict_proba(frame)
     return pd.DataFrame(
         {
-            "run_date": pd.Series([run_date] * len(frame), dtype="object"),
+            "run_date": run_date,
             ID_COLUMN: frame[ID_COLUMN].to_numpy(),
             "churn_probability": proba.astype(float),
             "risk_band": risk_band(proba),
@@ -77,7 +77,6 @@ def train_and_score(
     run_date: dt.date,
     settings: Settings | None = None,
     seed: int = 42,
-    horizon_days: int = 90,
     threads: int = 2,
 ) -> dict[str, Any]:
     """Train the churn model on historical cutoffs and score everyone active in the last year.
@@ -86,7 +85,6 @@ def train_and_score(
         run_date: The last complete day of data.
         settings: Paths and the MLflow store; from the environment when omitted.
         seed: Random seed of every stochastic step.
-        horizon_days: Churn means no revenue order within this many days of a cutoff.
         threads: CPU threads XGBoost may use.
 
     Returns:
@@ -95,7 +93,7 @@ def train_and_score(
     """
     settings = settings or load_settings()
     started = time.perf_counter()
-    examples = load_training_frame(run_date, horizon_days, settings.duckdb_path)
+    examples = load_training_frame(run_date, settings.duckdb_path)
     fit, valid, holdout = split_by_time(examples)
     features = numeric_columns(examples, exclude=_NOT_FEATURES)
     y_fit, y_valid, y_holdout = (s[LABEL].to_numpy(dtype=int) for s in (fit, valid, holdout))
@@ -121,7 +119,7 @@ def train_and_score(
         "run_date": run_date,
         "seed": seed,
         "shap_sample_rows": SHAP_SAMPLE_ROWS,
-        "horizon_days": horizon_days,
+        "horizon_days": load_horizon_days(settings.duckdb_path),
         "holdout_cutoff": holdout_cutoff,
         "n_fit": len(fit),
         "n_valid": len(valid),

@@ -1,9 +1,16 @@
-"""Reading the recommender's inputs from the marts (thin SQL over warehouse.db)."""
+"""Reading the recommender's inputs from the marts (thin SQL over warehouse.db).
+
+The time split is two dbt models (marts.recs_training_interactions and
+marts.recs_holdout_purchases), aggregated by the same macro as
+marts.customer_item_interactions; the event weights, the half-life and the holdout
+window are dbt vars.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -12,10 +19,13 @@ import pyarrow.compute as pc
 from ml.features import to_pandas
 from warehouse import db
 
-#: Confidence of one event by type, and its half-life: the definition of
-#: marts.customer_item_interactions.weight (dbt var interaction_half_life_days).
-EVENT_WEIGHTS = {"purchase": 5.0, "cart_add": 3.0, "view": 1.0}
-HALF_LIFE_DAYS = 30
+
+class Split(NamedTuple):
+    """A time split: training interactions up to split_date, test purchases after it."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    split_date: dt.date | None
 
 
 def _interaction_frame(table: pa.Table) -> pd.DataFrame:
@@ -46,49 +56,38 @@ def load_interactions(path: Path | None = None) -> pd.DataFrame:
     return _interaction_frame(db.read_arrow(sql, path=path))
 
 
-def load_split(
-    run_date: dt.date,
-    window_days: int,
-    path: Path | None = None,
-    half_life_days: int = HALF_LIFE_DAYS,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A time split of ``marts.fct_product_interactions`` at ``run_date - window_days``.
+def load_split(path: Path | None = None) -> Split:
+    """The time split of the recommenders, as dbt built it for the run date.
 
     Returns:
         The training interactions (person, product, weight, purchase_count) aggregated
-        exactly as the mart does but as of the split date, and the test purchases
-        (person, product) made in the window after it, up to ``run_date``.
+        exactly as ``marts.customer_item_interactions`` but as of the split date
+        (``marts.recs_training_interactions``), the test purchases (person, product)
+        made after it up to the run date (``marts.recs_holdout_purchases``), and the
+        split date (None when both are empty).
     """
-    split = run_date - dt.timedelta(days=window_days)
-    train_sql = f"""
-        select
-            person_id,
-            product_id,
-            sum(case interaction_type
-                    when 'purchase' then {EVENT_WEIGHTS["purchase"]}
-                    when 'cart_add' then {EVENT_WEIGHTS["cart_add"]}
-                    else {EVENT_WEIGHTS["view"]} end
-                * power(0.5, date_diff('day', occurred_at, $split) / {half_life_days}))
-                as weight,
-            count(*) filter (where interaction_type = 'purchase') as purchase_count,
-        from marts.fct_product_interactions
-        where occurred_at < $split + interval 1 day
-        group by all
+    train_sql = """
+        select person_id, product_id, weight, purchase_count
+        from marts.recs_training_interactions
         order by person_id, product_id
     """
     test_sql = """
-        select distinct person_id, product_id
-        from marts.fct_product_interactions
-        where interaction_type = 'purchase'
-          and occurred_at >= $split + interval 1 day
-          and occurred_at < $run_date + interval 1 day
+        select person_id, product_id
+        from marts.recs_holdout_purchases
         order by person_id, product_id
     """
-    train = _interaction_frame(db.read_arrow(train_sql, {"split": split}, path=path))
-    test = _interaction_frame(
-        db.read_arrow(test_sql, {"split": split, "run_date": run_date}, path=path)
+    split_sql = """
+        select max(split_date) as split_date from (
+            select split_date from marts.recs_training_interactions
+            union all
+            select split_date from marts.recs_holdout_purchases
+        ) as both_sides
+    """
+    return Split(
+        _interaction_frame(db.read_arrow(train_sql, path=path)),
+        _interaction_frame(db.read_arrow(test_sql, path=path)),
+        db.read_arrow(split_sql, path=path).column(0)[0].as_py(),
     )
-    return train, test
 
 
 def load_products(path: Path | None = None) -> pd.DataFrame:

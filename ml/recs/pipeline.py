@@ -92,7 +92,6 @@ def train_and_score(
     run_date: dt.date,
     settings: Settings | None = None,
     seed: int = 42,
-    window_days: int = 28,
     threads: int = 2,
     eval_users: int = EVAL_USERS,
 ) -> dict[str, Any]:
@@ -103,7 +102,6 @@ def train_and_score(
         run_date: The last complete day of data.
         settings: Paths and the MLflow store; from the environment when omitted.
         seed: Random seed of every stochastic step.
-        window_days: Test purchases are those of the last ``window_days`` days.
         threads: Threads for ALS (BLAS is held to one thread).
         eval_users: The comparison on the time split uses a seeded sample of this many
             people (everyone when there are fewer).
@@ -114,7 +112,8 @@ def train_and_score(
     settings = settings or load_settings()
     path = settings.duckdb_path
     started = time.perf_counter()
-    train, test = load_split(run_date, window_days, path)
+    train, test, split_date = load_split(path)
+    window_days = (run_date - split_date).days if split_date else None
     train_m = Matrix.build(train, "weight")
     seen = Matrix.build(
         train[train["purchase_count"] > 0], None, train_m.user_ids, train_m.item_ids
@@ -218,7 +217,6 @@ def train_and_score(
             recs, people, purchased, products, load_popularity(run_date, path=path), K
         )
         output.insert(0, "run_date", run_date)
-        output["rank"] = output["rank"].astype("int32")
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",

@@ -5,26 +5,34 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from ml.features import to_pandas
+from ml.features import ID_COLUMN, read_with_category_shares, to_pandas
 from warehouse import db
 
 CENTROIDS_TABLE = "ml.segment_centroids"
 
 
-def load_features(path: Path | None = None) -> pd.DataFrame:
-    """``marts.customer_features``: one row per person, as of the run date it was built for."""
-    return to_pandas(
-        db.read_arrow("select * from marts.customer_features order by person_id", path=path)
+def load_features(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
+    """``marts.customer_features`` with the category shares as of ``run_date``.
+
+    One row per person: the feature columns, then one ``category_share__<category>``
+    column per catalogue category.
+    """
+    return read_with_category_shares(
+        "marts.customer_features",
+        keys=[ID_COLUMN],
+        run_date=run_date,
+        cutoffs=(run_date, run_date),
+        order_by=[ID_COLUMN],
+        path=path,
     )
 
 
 def load_previous_centroids(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
     """The centroids of the latest earlier run (segment_id, segment_name, feature, value).
 
-    Empty when there is none yet (first run, or the table does not exist).
+    Empty when there is none yet (the first run).
     """
     sql = f"""
         select segment_id, segment_name, feature, value
@@ -32,7 +40,4 @@ def load_previous_centroids(run_date: dt.date, path: Path | None = None) -> pd.D
         where run_date = (select max(run_date) from {CENTROIDS_TABLE} where run_date < $run_date)
         order by segment_id, feature
     """
-    try:
-        return to_pandas(db.read_arrow(sql, {"run_date": run_date}, path=path))
-    except duckdb.CatalogException:
-        return pd.DataFrame(columns=["segment_id", "segment_name", "feature", "value"])
+    return to_pandas(db.read_arrow(sql, {"run_date": run_date}, path=path))

@@ -18,9 +18,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from ml.features import align, signed_log1p
-
-CATEGORY_PREFIX = "category_share__"
+from ml.features import CATEGORY_PREFIX, align, signed_log1p
 
 
 class Clusterer(ABC):

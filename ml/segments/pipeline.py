@@ -70,7 +70,7 @@ def assign(
     people = pd.DataFrame(
         {
             ID_COLUMN: frame[ID_COLUMN].to_numpy(),
-            "segment_id": np.array([id_of[label] for label in labels], dtype="int32"),
+            "segment_id": [id_of[label] for label in labels],
             "segment_name": [names[label] for label in labels],
             "distance": model.distance(frame, labels),
         }
@@ -100,7 +100,7 @@ def train_and_score(
     """
     settings = settings or load_settings()
     started = time.perf_counter()
-    frame = load_features(settings.duckdb_path)
+    frame = load_features(run_date, settings.duckdb_path)
     features = numeric_columns(frame)
     selection = select_model(frame, features, k_range=k_range, seed=seed)
     model = selection.model
@@ -193,7 +193,7 @@ def train_and_score(
         centroids = centroid_frame(table, scorer.features).rename(columns={"label": "segment_id"})
         centroids = centroids.assign(
             segment_name=centroids["segment_id"].map(table["segment_name"]),
-            size=centroids["segment_id"].map(table["size"]).astype("int64"),
+            size=centroids["segment_id"].map(table["size"]),
         )
         centroids.insert(0, "run_date", run_date)
         db.replace_partition(

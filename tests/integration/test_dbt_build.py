@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 import pytest
 
+from ml.segments.data import load_features
 from tests.integration.conftest import END, copy_until, dbt
+from warehouse import db
 from warehouse.load import load_landing
 
 pytestmark = pytest.mark.integration
@@ -76,19 +81,79 @@ def test_marts_invariants(built_warehouse: Path) -> None:
         features = con.execute("select * from marts.customer_features").df()
         assert features.drop(columns="person_id").notna().all().all()
         assert all(str(t) == "float64" for t in features.drop(columns="person_id").dtypes)
-        categories = q(
-            "select count(*) from information_schema.columns where table_schema = 'marts' "
-            "and table_name = 'customer_features' and starts_with(column_name, 'category_share__')"
-        )
-        assert categories == q("select count(distinct category) from marts.dim_products")
         assert q("select count(distinct cutoff_date) from marts.customer_features_history") == 8
+        # Category shares in long form: one row per person, cutoff and category bought
+        # from, at run_date and at each history cutoff, summing to at most 1 per person.
+        assert q("select count(distinct cutoff_date) from marts.customer_category_shares") == 9
+        unknown = q(
+            "select count(*) from marts.customer_category_shares where category <> 'unknown' "
+            "and category not in (select category from marts.dim_products)"
+        )
+        assert unknown == 0
+        over = q(
+            "select count(*) from (select sum(revenue_share) as s from "
+            "marts.customer_category_shares group by person_id, cutoff_date) where s > 1 + 1e-9"
+        )
+        assert over == 0
+
+
+def test_ml_inputs_follow_their_vars(built_warehouse: Path) -> None:
+    """The churn labels and the recommendation split are dbt models built from the vars
+    churn_horizon_days (90) and recs_holdout_days (28), with nothing after run_date."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+        horizons = con.execute(
+            "select distinct label_end_date - cutoff_date, label_end_date <= ? "
+            "from marts.churn_training_examples",
+            [END],
+        ).fetchall()
+        assert horizons == [(90, True)]
+        assert q("select count(distinct cutoff_date) from marts.churn_training_examples")[0][0] >= 2
+        split = END - dt.timedelta(days=28)
+        assert q("select distinct split_date from marts.recs_training_interactions") == [(split,)]
+        assert q("select distinct split_date from marts.recs_holdout_purchases") == [(split,)]
+        late = con.execute(
+            "select count(*) from marts.recs_training_interactions "
+            "where last_interaction_at >= ? + interval 1 day",
+            [split],
+        ).fetchone()[0]
+        assert late == 0
+        # As of run_date, the same aggregation is the mart the final model is fitted on.
+        assert q(
+            "select count(*) from marts.customer_item_interactions as full_history "
+            "join marts.recs_training_interactions as train using (person_id, product_id) "
+            "where train.purchase_count > full_history.purchase_count"
+        ) == [(0,)]
+
+
+def test_a_full_refresh_keeps_the_ml_history(built_warehouse: Path, tmp_path: Path) -> None:
+    """Regression: the ml tables are dbt models, and `dbt build --full-refresh` must never
+    drop the scores of earlier nights (full_refresh: false)."""
+    db_path = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, db_path)
+    earlier = END - dt.timedelta(days=1)
+    scores = pa.table(
+        {
+            "run_date": [earlier],
+            "person_id": ["p_0000000000000000"],
+            "churn_probability": [0.5],
+            "risk_band": ["medium"],
+            "top_reasons": ["recency_days"],
+            "model_version": ["1"],
+        }
+    )
+    assert db.replace_partition("ml.churn_scores", "run_date", earlier, scores, db_path) == 1
+    dbt(["build", "--full-refresh", "--select", "path:models/ml"], db_path, END)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        kept = con.execute("select run_date, person_id from ml.churn_scores").fetchall()
+    assert kept == [(earlier, "p_0000000000000000")]
 
 
 def test_features_do_not_change_when_later_data_arrives(
     built_warehouse: Path, sample_landing: Path, tmp_path: Path
 ) -> None:
     """Features as of a day, built that day, equal the history row for that cutoff built
-    30 days later with 30 more days of extracts.
+    30 days later with 30 more days of extracts; so do the category shares.
 
     The guarantee is about later data: records timestamped after the cutoff never reach
     its features. Two kinds of later knowledge do change a person's history, and those
@@ -103,7 +168,7 @@ def test_features_do_not_change_when_later_data_arrives(
     db = tmp_path / "earlier.duckdb"
     assert not load_landing(landing, db).failed
     dbt(["seed"], db, earlier)
-    dbt(["run", "--select", "+customer_features"], db, earlier)
+    dbt(["run", "--select", "+customer_features", "+customer_category_shares"], db, earlier)
     identity_sql = (
         "select person_id, identifier_type, identifier_value, first_seen_at "
         "from intermediate.int_identifiers_resolved"
@@ -157,3 +222,45 @@ def test_features_do_not_change_when_later_data_arrives(
     diff = (later.drop(columns="person_id") - common.drop(columns="person_id")).abs()
     worst = diff[on_time.to_numpy()].max()
     assert (worst < 1e-9).all(), worst[worst >= 1e-9]
+    shares_sql = (
+        "select person_id, category, revenue_share from marts.customer_category_shares "
+        "where cutoff_date = ? order by person_id, category"
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        shares_then = con.execute(shares_sql, [earlier]).df()
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        shares_later = con.execute(shares_sql, [earlier]).df()
+    compared = set(common.person_id[on_time.to_numpy()])
+    assert len(shares_then) > 0
+    shares_then, shares_later = (
+        f[f.person_id.isin(compared)].reset_index(drop=True) for f in (shares_then, shares_later)
+    )
+    pd.testing.assert_frame_equal(shares_then, shares_later, check_exact=False, atol=1e-9)
+
+
+def test_a_category_with_an_apostrophe_builds_and_becomes_a_feature(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    """Regression: the category names were queried at compile time and pasted into the
+    features' SQL as literals and column names, so a name with an apostrophe broke the
+    build. Now they are values in the long customer_category_shares, and the models'
+    column is a slug of the name."""
+    db_path = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, db_path)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute(
+            "update raw.shop__products set category = 'Kids'' Toys' where category = 'toys'"
+        )
+    dbt(
+        ["run", "--select", "stg_shop__products+", "--exclude", "path:models/audiences"],
+        db_path,
+        END,
+    )
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            "select count(*) from marts.customer_category_shares where category = 'kids'' toys'"
+        ).fetchone()[0]
+    assert rows > 0
+    frame = load_features(END, db_path)
+    assert frame["category_share__kids_toys"].gt(0).sum() > 0
+    assert "category_share__toys" not in frame.columns

@@ -29,17 +29,17 @@ products as (
 ),
 
 churn_scores as (
-    select * from {{ source('ml', 'churn_scores') }}
+    select * from {{ ref('ml_churn_scores') }}
     where run_date = {{ run_date() }}
 ),
 
 ml_segments as (
-    select * from {{ source('ml', 'customer_segments') }}
+    select * from {{ ref('ml_customer_segments') }}
     where run_date = {{ run_date() }}
 ),
 
 recommendations as (
-    select * from {{ source('ml', 'recommendations') }}
+    select * from {{ ref('ml_recommendations') }}
     where run_date = {{ run_date() }} and rank <= 3
 ),
 
