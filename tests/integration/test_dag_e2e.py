@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from warehouse.audiences import load_audiences
+from warehouse.db import read_pipeline_vars
 from warehouse.export import audit_exports, publish_exports, stage_exports
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -47,7 +48,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env, check=True, cwd=REPO,
     )  # fmt: skip
     run = subprocess.run(
-        [sys.executable, "-m", "warehouse.airflow_local", "run", "--run-date", RUN_DATE],
+        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", RUN_DATE],
         env=env, cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     (home / "dag_run.log").write_text(run.stdout + run.stderr)
@@ -57,7 +58,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_dag_run_publishes_every_audience(nightly: Path) -> None:
     folder = nightly / "exports" / RUN_DATE
-    audiences = load_audiences()
+    audiences = load_audiences(nightly / "dbt" / "target" / "manifest.json")
     expected = {f"{a.name}.{fmt}" for a in audiences for fmt in ("parquet", "csv")}
     assert {p.name for p in folder.iterdir()} == expected | {"manifest.json"}
     assert not list((nightly / "exports").glob(".tmp-*"))
@@ -98,10 +99,13 @@ def test_rerun_of_the_export_is_byte_identical(nightly: Path) -> None:
     """Staging, auditing and publishing the same date again gives the same bytes."""
     folder = nightly / "exports" / RUN_DATE
     before = json.loads((folder / "manifest.json").read_text())["files"]
+    warehouse = nightly / "warehouse.duckdb"
+    audiences = load_audiences(nightly / "dbt" / "target" / "manifest.json")
     staged = stage_exports(
-        nightly / "warehouse.duckdb", nightly / "exports", RUN_DATE, generated_at="again"
+        warehouse, nightly / "exports", RUN_DATE, generated_at="again", audiences=audiences
     )
-    audit_exports(nightly / "warehouse.duckdb", staged, email_frequency_cap=2)
+    cap = read_pipeline_vars(warehouse)["email_frequency_cap"]
+    audit_exports(warehouse, staged, email_frequency_cap=cap, audiences=audiences)
     publish_exports(staged, nightly / "exports")
     after = json.loads((folder / "manifest.json").read_text())["files"]
     assert [(f["file"], f["sha256"]) for f in after] == [(f["file"], f["sha256"]) for f in before]

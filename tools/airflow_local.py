@@ -1,12 +1,12 @@
 """Run the nightly DAG locally: ``make run`` and ``make demo``.
 
-``python -m warehouse.airflow_local run --run-date YYYY-MM-DD`` points a local Airflow
+``python -m tools.airflow_local run --run-date YYYY-MM-DD`` points a local Airflow
 (``AIRFLOW_HOME``, default ``$PZ_HOME/airflow``, SQLite, no example DAGs, DAGs from
 ``<repo>/dags``) at the pipeline, migrates its database and creates the
 ``duckdb_writer`` pool when needed, then runs ``airflow dags test personalization_nightly``
 with ``{"run_date": ...}`` as the run's conf.
 
-``python -m warehouse.airflow_local demo`` first writes sample extracts into
+``python -m tools.airflow_local demo`` first writes sample extracts into
 ``PZ_LANDING_DIR`` (unless extracts are already there), runs the DAG for the sample's
 last day and prints what came out and where.
 
@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.run_date import parse_run_date
 from warehouse.settings import REPO_ROOT, Settings, load_settings
 
 DAG_ID = "personalization_nightly"
@@ -102,7 +103,7 @@ def run_dag(
         subprocess.CalledProcessError: The DAG run failed.
     """
     settings = settings or load_settings()
-    run_date = dt.date.fromisoformat(run_date).isoformat()
+    run_date = parse_run_date(run_date)
     started = time.perf_counter()
     env = prepare_airflow(settings)
     args = ["dags", "test", DAG_ID, run_date, "--conf", json.dumps({"run_date": run_date})]
@@ -199,16 +200,23 @@ def summary(settings: Settings, run_date: str) -> str:
     return "\n".join(lines)
 
 
+def _run_date_argument(value: str) -> str:
+    try:
+        return parse_run_date(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``run --run-date D`` or ``demo``."""
-    parser = argparse.ArgumentParser(prog="python -m warehouse.airflow_local")
+    parser = argparse.ArgumentParser(prog="python -m tools.airflow_local")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the nightly DAG once for a run date")
-    run.add_argument("--run-date", required=True, help="YYYY-MM-DD")
+    run.add_argument("--run-date", required=True, type=_run_date_argument, help="YYYY-MM-DD")
     demo = commands.add_parser("demo", help="sample extracts, one run, a summary")
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
-    demo.add_argument("--end-date", default=DEMO_END_DATE)
+    demo.add_argument("--end-date", type=_run_date_argument, default=DEMO_END_DATE)
     args = parser.parse_args(argv)
     settings = load_settings()
     started = time.perf_counter()
