@@ -66,6 +66,7 @@ def personalization_nightly() -> None:
     One `run_date` drives the whole run: the `run_date` param when given (backfills:
     trigger with `{"run_date": "YYYY-MM-DD"}`), otherwise the day before the run's
     `run_after`. `resolve_run` computes it once; every other task gets it from there.
+    Any date runs: the run's start and logical dates play no part in it.
 
     ### Failures
     A rejected extract file, a failed dbt model or test, or a failed export audit fails
