@@ -30,12 +30,12 @@ lint: setup
 
 # Sample extracts (unless $PZ_LANDING_DIR has some), one DAG run for their last day, a summary.
 demo: setup
-	$(PY) -m warehouse.airflow_local demo
+	$(PY) -m tools.airflow_local demo
 
 # One run of the nightly DAG with `airflow dags test`: make run RUN_DATE=YYYY-MM-DD
 run: setup
 	@test -n "$(RUN_DATE)" || { echo "usage: make run RUN_DATE=YYYY-MM-DD" >&2; exit 2; }
-	$(PY) -m warehouse.airflow_local run --run-date $(RUN_DATE)
+	$(PY) -m tools.airflow_local run --run-date $(RUN_DATE)
 
 # The whole pipeline at a scale (S=10k, M=100k, L=1M customers): bench/results/<scale>.json
 bench: setup

@@ -36,14 +36,14 @@ DEFAULT_ARGS = {
 
 @contextmanager
 def fail_fast() -> Iterator[None]:
-    """Turn a data failure (``warehouse.pipeline.DataError``) into a failure without retry.
+    """Turn a data failure (``pipeline.errors.DataError``) into a failure without retry.
 
     A failed dbt test or export audit fails the same way on the same data, so the
     task fails at once instead of retrying for half an hour.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
-    from warehouse.pipeline import DataError
+    from pipeline.errors import DataError
 
     try:
         yield

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Any
+
 from _common import DEFAULT_ARGS, DUCKDB_POOL, NIGHTLY_SCHEDULE, START_DATE, fail_fast
 from airflow.sdk import Param, dag, task
+
+from pipeline.night import REQUEST, STEPS, Step, run_step
+
+
+def _task(step: Step) -> Any:
+    """The TaskFlow task of one step: it calls the step's plain function, nothing more.
+
+    Args:
+        step: The step; its name is the task id.
+
+    Returns:
+        The decorated task; calling it with the results the step reads adds it to the DAG.
+    """
+    pool = {"pool": DUCKDB_POOL} if step.opens_duckdb else {}
+
+    def run(reads: dict[str, Any], params: dict | None = None, dag_run=None) -> Any:
+        request = {"run_date": (params or {}).get("run_date"), "run_after": dag_run.run_after}
+        with fail_fast() if step.fails_fast else nullcontext():
+            return run_step(step.name, {**reads, REQUEST: request})
+
+    run.__doc__ = step.doc
+    return task(run, task_id=step.name, doc_md=step.doc, **pool)
 
 
 @dag(
@@ -33,10 +58,15 @@ def personalization_nightly() -> None:
     a hidden folder, audits it and publishes it to `PZ_EXPORT_DIR/<run_date>/` in one
     rename, `manifest.json` last.
 
+    ### Tasks
+    One task per step of `pipeline.night.STEPS`, wired as that list says; each calls
+    the step's plain function.
+
     ### Run date
     One `run_date` drives the whole run: the `run_date` param when given (backfills:
     trigger with `{"run_date": "YYYY-MM-DD"}`), otherwise the day before the run's
     `run_after`. `resolve_run` computes it once; every other task gets it from there.
+    Any date runs: the run's start and logical dates play no part in it.
 
     ### Failures
     A rejected extract file, a failed dbt model or test, or a failed export audit fails
@@ -48,82 +78,12 @@ def personalization_nightly() -> None:
     open the DuckDB file share the one-slot pool `duckdb_writer`.
     """
 
-    @task
-    def resolve_run(params: dict | None = None, dag_run=None) -> dict[str, str]:
-        """Resolve the run date once; every later task reads it from this XCom."""
-        from warehouse.pipeline import resolve_run_date
-
-        run_date = resolve_run_date((params or {}).get("run_date"), dag_run.run_after)
-        # The manifest's generated_at is the run's run_after: from the run, not the clock.
-        return {"run_date": run_date, "generated_at": dag_run.run_after.isoformat()}
-
-    @task(pool=DUCKDB_POOL)
-    def load_extracts() -> dict[str, int]:
-        from warehouse import pipeline
-
-        with fail_fast():
-            return pipeline.load_extracts()
-
-    @task(pool=DUCKDB_POOL)
-    def dbt_build_marts(run: dict[str, str]) -> dict:
-        from warehouse import pipeline
-
-        with fail_fast():
-            return pipeline.run_dbt("marts", run["run_date"])
-
-    @task
-    def init_mlflow() -> str:
-        from warehouse import pipeline
-
-        return pipeline.init_mlflow()
-
-    @task(pool=DUCKDB_POOL)
-    def segments(run: dict[str, str]) -> dict:
-        from warehouse import pipeline
-
-        return pipeline.score("segments", run["run_date"])
-
-    @task(pool=DUCKDB_POOL)
-    def churn(run: dict[str, str]) -> dict:
-        from warehouse import pipeline
-
-        return pipeline.score("churn", run["run_date"])
-
-    @task(pool=DUCKDB_POOL)
-    def recommendations(run: dict[str, str]) -> dict:
-        from warehouse import pipeline
-
-        return pipeline.score("recommendations", run["run_date"])
-
-    @task(pool=DUCKDB_POOL)
-    def dbt_build_audiences(run: dict[str, str]) -> dict:
-        from warehouse import pipeline
-
-        with fail_fast():
-            return pipeline.run_dbt("audiences", run["run_date"])
-
-    @task(pool=DUCKDB_POOL)
-    def audit_exports(run: dict[str, str]) -> dict:
-        """Write every audience file to a hidden folder and audit it."""
-        from warehouse import pipeline
-
-        with fail_fast():
-            return pipeline.stage_and_audit(run["run_date"], run["generated_at"])
-
-    @task
-    def publish_exports(staged: dict) -> str:
-        """Rename the audited folder into place; manifest.json last."""
-        from warehouse import pipeline
-
-        return pipeline.publish(staged["staging_dir"])
-
-    run = resolve_run()
-    marts = dbt_build_marts(run)
-    scores = [segments(run), churn(run), recommendations(run)]
-    audiences = dbt_build_audiences(run)
-    staged = audit_exports(run)
-    run >> load_extracts() >> marts >> init_mlflow() >> scores >> audiences >> staged
-    publish_exports(staged)
+    outputs: dict[str, Any] = {}
+    for step in STEPS:
+        reads = {source: outputs[source] for source in step.sources if source != REQUEST}
+        outputs[step.name] = _task(step)(reads)
+        for upstream in step.upstream:
+            outputs[upstream] >> outputs[step.name]
 
 
 personalization_nightly()

@@ -30,7 +30,10 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
-EXPERIMENTS = ("segments", "churn", "recommendations")
+from ml.registry import MODELS
+
+#: One experiment per model, named after it.
+EXPERIMENTS = tuple(MODELS)
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 _FINGERPRINT_TAG = "model_sha256"
@@ -62,7 +65,7 @@ def _experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str:
 
 
 def init_store(tracking_uri: str) -> None:
-    """Create the store and the three experiments; safe to call again.
+    """Create the store and one experiment per model; safe to call again.
 
     Run this once, from one process, before training: several processes creating a
     fresh SQLite store at the same moment race on its schema migration.

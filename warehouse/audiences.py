@@ -1,24 +1,24 @@
-"""The audience declarations, read from the one file analysts edit.
+"""The audience declarations, as dbt read them from the one file analysts edit.
 
 Every audience is declared once, in ``dbt_project/models/audiences/_audiences__models.yml``,
 on its ``aud_<name>`` model under ``config.meta.audience``: the channel (``email``, ``sms``
 or ``ads``), the priority used by the email frequency cap (1 is the most important), the
 rule (a SQL predicate over ``int_audience_candidates_joined``), the reason recorded in
 ``audiences.membership`` and the columns its export file carries. The model's
-``description`` is the audience's description. dbt builds the audiences from that file;
-the export and its audit read the same file through this module, so the three never
-disagree about what an audience is.
+``description`` is the audience's description. dbt builds the audiences from that file
+and writes what it read to its ``manifest.json``; the export and its audit read that
+manifest through this module, so the three never disagree about what an audience is.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from warehouse.settings import DBT_PROJECT_DIR
+from warehouse.settings import load_settings
 
-DECLARATIONS_PATH = DBT_PROJECT_DIR / "models" / "audiences" / "_audiences__models.yml"
 CHANNELS = ("email", "sms", "ads")
 MODEL_PREFIX = "aud_"
 
@@ -81,22 +81,34 @@ def _audience(model: dict[str, Any]) -> Audience | None:
     )
 
 
-def load_audiences(path: Path | str = DECLARATIONS_PATH) -> list[Audience]:
-    """Read every declared audience, sorted by name.
+def default_manifest() -> Path:
+    """The manifest of the pipeline's dbt runs in the configured ``PZ_HOME``."""
+    return load_settings().dbt_target_dir / "manifest.json"
+
+
+def load_audiences(manifest: Path | str | None = None) -> list[Audience]:
+    """Read every declared audience from a dbt ``manifest.json``, sorted by name.
 
     Args:
-        path: The models yml that declares the audiences.
+        manifest: The manifest a dbt command wrote (``dbt build``, ``dbt parse``);
+            default: the one in the configured home (:func:`default_manifest`).
 
     Returns:
         The audiences, one per ``aud_<name>`` model carrying ``meta.audience``.
 
     Raises:
+        FileNotFoundError: There is no manifest: dbt has not run yet.
         DeclarationError: A declaration is incomplete or inconsistent.
     """
-    import yaml  # dbt's own dependency; imported here to keep module import cheap
-
-    document = yaml.safe_load(Path(path).read_text()) or {}
-    audiences = [a for m in document.get("models", []) if (a := _audience(m)) is not None]
+    path = Path(manifest) if manifest is not None else default_manifest()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no dbt manifest at {path}: run dbt first (a night's dbt build writes it, "
+            "or dbt parse --target-path to that folder)"
+        )
+    nodes = json.loads(path.read_text()).get("nodes", {})
+    models = [n for n in nodes.values() if n.get("resource_type") == "model"]
+    audiences = [a for m in models if (a := _audience(m)) is not None]
     if not audiences:
         raise DeclarationError(f"{path}: no audience declared")
     return sorted(audiences, key=lambda a: a.name)

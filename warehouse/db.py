@@ -139,3 +139,24 @@ def replace_partition(
         finally:
             con.unregister("_incoming")
     return data.num_rows
+
+
+def read_pipeline_vars(path: Path | str | None = None) -> dict[str, Any]:
+    """The dbt vars the marts were built with, from ``marts.pipeline_vars``.
+
+    dbt writes that one-row model from its own ``var(...)`` values, so Python reads
+    the same figures dbt applied instead of parsing dbt_project.yml again.
+
+    Args:
+        path: The DuckDB file; the configured warehouse when omitted.
+
+    Returns:
+        Column name -> value: ``run_date`` (a date) and every var as a typed value.
+
+    Raises:
+        LookupError: The table does not hold exactly one row (dbt has not built it).
+    """
+    table = read_arrow("select * from marts.pipeline_vars", path=path).to_pylist()
+    if len(table) != 1:
+        raise LookupError(f"marts.pipeline_vars has {len(table)} rows, expected one")
+    return table[0]

@@ -47,6 +47,16 @@ class Settings:
         """Folder of the default SQLite MLflow store and its artifacts."""
         return self.home / "mlflow"
 
+    @property
+    def dbt_target_dir(self) -> Path:
+        """Where the pipeline's dbt runs write their artifacts (``manifest.json`` …)."""
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        """Where the pipeline's dbt runs write their logs."""
+        return self.home / "dbt" / "logs"
+
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
     value = env.get(name)

@@ -1,17 +1,16 @@
-{#- The run date as a SQL date literal. Set with --vars '{run_date: YYYY-MM-DD}'; when
-    empty, the latest extract date the loader loaded. Nothing reads the clock. -#}
+{#- The run date as a SQL date literal, from --vars '{run_date: YYYY-MM-DD}'. There is
+    no default: the pipeline resolves the run date (pipeline/run_date.py) and passes
+    it, and a run without it stops at compile time. Nothing reads the clock. -#}
 {% macro run_date() -%}
     {%- set value = var('run_date', '') -%}
     {%- if value in (none, '') -%}
         {%- if execute -%}
-            {%- set result = run_query(
-                "select max(extract_date) from raw._loads where status = 'loaded'"
-            ) -%}
-            {%- set value = result.columns[0].values()[0] -%}
+            {{ exceptions.raise_compiler_error(
+                "run_date is not set: pass --vars '{run_date: YYYY-MM-DD}'"
+            ) }}
         {%- endif -%}
-        {%- if value in (none, '') -%}
-            {%- set value = '1970-01-01' -%}
-        {%- endif -%}
+        {#- Parsing renders the SQL without running it; any date will do there. -#}
+        {%- set value = '1970-01-01' -%}
     {%- endif -%}
     cast('{{ value }}' as date)
 {%- endmacro %}

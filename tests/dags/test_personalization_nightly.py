@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import os
@@ -12,35 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.pipeline import DataError, dbt_command, resolve_run_date
+from pipeline.dbt import dbt_command
+from pipeline.errors import DataError
+from pipeline.models import MODELS
+from pipeline.night import STEPS
 from warehouse.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
 DAG_ID = "personalization_nightly"
 POOL = "duckdb_writer"
-#: Every task that opens the DuckDB file.
-DUCKDB_TASKS = {
-    "load_extracts",
-    "dbt_build_marts",
-    "segments",
-    "churn",
-    "recommendations",
-    "dbt_build_audiences",
-    "audit_exports",
-}
-UPSTREAM = {
-    "resolve_run": set(),
-    "load_extracts": {"resolve_run"},
-    "dbt_build_marts": {"resolve_run", "load_extracts"},
-    "init_mlflow": {"dbt_build_marts"},
-    "segments": {"resolve_run", "init_mlflow"},
-    "churn": {"resolve_run", "init_mlflow"},
-    "recommendations": {"resolve_run", "init_mlflow"},
-    "dbt_build_audiences": {"resolve_run", "segments", "churn", "recommendations"},
-    "audit_exports": {"resolve_run", "dbt_build_audiences"},
-    "publish_exports": {"audit_exports"},
-}
 
 
 @functools.cache
@@ -71,15 +51,65 @@ def test_one_dag_per_file_named_after_it() -> None:
     assert nightly() is not None
 
 
+def topological_order(upstream: dict[str, set[str]]) -> list[str]:
+    """Kahn's algorithm over ``task -> upstream tasks``.
+
+    Raises:
+        AssertionError: The graph has a cycle; the message names the tasks on it.
+    """
+    remaining = {node: set(ups) for node, ups in upstream.items()}
+    order: list[str] = []
+    while ready := sorted(node for node, ups in remaining.items() if not ups):
+        for node in ready:
+            order.append(node)
+            del remaining[node]
+        for ups in remaining.values():
+            ups.difference_update(ready)
+    assert not remaining, f"cycle among {sorted(remaining)}"
+    return order
+
+
+def graph() -> dict[str, set[str]]:
+    return {t.task_id: set(t.upstream_task_ids) for t in nightly().tasks}
+
+
+def test_cycle_check_catches_a_planted_cycle() -> None:
+    assert topological_order({"a": set(), "b": {"a"}, "c": {"b"}}) == ["a", "b", "c"]
+    with pytest.raises(AssertionError, match="cycle among"):
+        topological_order({"a": set(), "b": {"a", "c"}, "c": {"b"}})
+
+
 def test_no_cycles() -> None:
-    from airflow.utils.dag_cycle_tester import check_cycle
+    """The built DAG sorts topologically, every task included."""
+    assert sorted(topological_order(graph())) == sorted(graph())
 
-    check_cycle(nightly())
 
-
-def test_tasks_and_dependencies() -> None:
+def test_one_task_per_step_wired_as_the_step_list_says() -> None:
     dag = nightly()
-    assert {t.task_id: set(t.upstream_task_ids) for t in dag.tasks} == UPSTREAM
+    assert [t.task_id for t in dag.tasks] == [step.name for step in STEPS]
+    for step in STEPS:
+        assert set(dag.get_task(step.name).upstream_task_ids) == set(step.upstream), step.name
+
+
+def test_the_night_runs_in_the_agreed_order() -> None:
+    """load, then dbt marts, then every model, then audiences, then the audit, then publish."""
+    order = topological_order(graph())
+    dag = nightly()
+    stages = [
+        ["resolve_run"],
+        ["load_extracts"],
+        ["dbt_build_marts"],
+        list(MODELS),
+        ["dbt_build_audiences"],
+        ["audit_exports"],
+        ["publish_exports"],
+    ]
+    assert set(MODELS) <= set(order), "every registered model is a task"
+    for before, after in zip(stages, stages[1:], strict=False):
+        for later in after:
+            ancestors = {t.task_id for t in dag.get_task(later).get_flat_relatives(upstream=True)}
+            missing = set(before) - ancestors
+            assert not missing, f"{later} does not wait for {sorted(missing)}"
 
 
 def test_run_settings() -> None:
@@ -88,7 +118,30 @@ def test_run_settings() -> None:
     assert dag.catchup is False
     assert dag.params["run_date"] == ""
     assert "### Run date" in dag.doc_md
-    assert dag.schedule == os.environ.get("PZ_SCHEDULE", "0 3 * * *")
+
+
+def schedule_when_parsed(env: dict[str, str]) -> str:
+    """The DAG's schedule as a fresh interpreter parses the DAG file under ``env``."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(DAGS)!r})\n"
+        "import personalization_nightly as m\n"
+        "print(m.personalization_nightly().schedule)\n"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "PZ_SCHEDULE"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout.split("\n")[-2]
+
+
+def test_schedule_defaults_to_three_in_the_morning_and_follows_pz_schedule() -> None:
+    assert schedule_when_parsed({}) == "0 3 * * *"
+    assert schedule_when_parsed({"PZ_SCHEDULE": "30 4 * * 1"}) == "30 4 * * 1"
 
 
 def test_every_task_retries_with_backoff() -> None:
@@ -100,7 +153,9 @@ def test_every_task_retries_with_backoff() -> None:
 
 def test_duckdb_tasks_share_the_one_slot_pool() -> None:
     pools = {t.task_id: t.pool for t in nightly().tasks}
-    assert {task for task, pool in pools.items() if pool == POOL} == DUCKDB_TASKS
+    in_pool = {task for task, pool in pools.items() if pool == POOL}
+    assert in_pool == {step.name for step in STEPS if step.opens_duckdb}
+    assert {"load_extracts", "dbt_build_marts", "audit_exports", *MODELS} <= in_pool
 
 
 def test_importing_the_dag_file_is_fast() -> None:
@@ -130,21 +185,6 @@ def test_importing_the_dag_file_is_fast() -> None:
 
 
 # --- the plain functions the tasks call ----------------------------------------------------
-
-
-def test_run_date_defaults_to_the_day_before_run_after() -> None:
-    run_after = dt.datetime(2026, 4, 1, 3, 0, tzinfo=dt.UTC)
-    assert resolve_run_date("", run_after) == "2026-03-31"
-    assert resolve_run_date(None, run_after) == "2026-03-31"
-    late = dt.datetime(2026, 4, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=5)))
-    assert resolve_run_date("", late) == "2026-03-30"  # 20:00 UTC on 31 March
-
-
-def test_run_date_param_wins_and_is_validated() -> None:
-    run_after = dt.datetime(2026, 4, 1, 3, 0, tzinfo=dt.UTC)
-    assert resolve_run_date(" 2026-02-28 ", run_after) == "2026-02-28"
-    with pytest.raises(ValueError):
-        resolve_run_date("2026-02-30", run_after)
 
 
 def test_dbt_phases(tmp_path: Path) -> None:

@@ -16,13 +16,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tools.airflow_local import NightDidNothing, run_dag
 from warehouse.audiences import load_audiences
+from warehouse.db import read_pipeline_vars
 from warehouse.export import audit_exports, publish_exports, stage_exports
+from warehouse.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-RUN_DATE = "2026-03-31"
+#: Before the DAG's start date (2026-01-01): the run date, not Airflow's dates, decides.
+RUN_DATE = "2019-06-30"
 CUSTOMERS = 400
 DAYS = 120
 
@@ -47,7 +51,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env, check=True, cwd=REPO,
     )  # fmt: skip
     run = subprocess.run(
-        [sys.executable, "-m", "warehouse.airflow_local", "run", "--run-date", RUN_DATE],
+        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", RUN_DATE],
         env=env, cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     (home / "dag_run.log").write_text(run.stdout + run.stderr)
@@ -56,8 +60,9 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_dag_run_publishes_every_audience(nightly: Path) -> None:
+    """Regression guard: a run date before the DAG's start date ran no task and exited 0."""
     folder = nightly / "exports" / RUN_DATE
-    audiences = load_audiences()
+    audiences = load_audiences(nightly / "dbt" / "target" / "manifest.json")
     expected = {f"{a.name}.{fmt}" for a in audiences for fmt in ("parquet", "csv")}
     assert {p.name for p in folder.iterdir()} == expected | {"manifest.json"}
     assert not list((nightly / "exports").glob(".tmp-*"))
@@ -98,10 +103,21 @@ def test_rerun_of_the_export_is_byte_identical(nightly: Path) -> None:
     """Staging, auditing and publishing the same date again gives the same bytes."""
     folder = nightly / "exports" / RUN_DATE
     before = json.loads((folder / "manifest.json").read_text())["files"]
+    warehouse = nightly / "warehouse.duckdb"
+    audiences = load_audiences(nightly / "dbt" / "target" / "manifest.json")
     staged = stage_exports(
-        nightly / "warehouse.duckdb", nightly / "exports", RUN_DATE, generated_at="again"
+        warehouse, nightly / "exports", RUN_DATE, generated_at="again", audiences=audiences
     )
-    audit_exports(nightly / "warehouse.duckdb", staged, email_frequency_cap=2)
+    cap = read_pipeline_vars(warehouse)["email_frequency_cap"]
+    audit_exports(warehouse, staged, email_frequency_cap=cap, audiences=audiences)
     publish_exports(staged, nightly / "exports")
     after = json.loads((folder / "manifest.json").read_text())["files"]
     assert [(f["file"], f["sha256"]) for f in after] == [(f["file"], f["sha256"]) for f in before]
+
+
+def test_a_run_that_publishes_nothing_fails_saying_why(tmp_path: Path) -> None:
+    """Regression guard: a DAG run that published nothing for its date exited 0."""
+    settings = load_settings({"PZ_HOME": str(tmp_path)})
+    with pytest.raises(NightDidNothing, match=f"run for {RUN_DATE} published nothing"):
+        run_dag(RUN_DATE, settings, mark_success_pattern=".*")
+    assert not (settings.export_dir / RUN_DATE).exists()

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.export import publish, stage_and_audit
 from tests.integration.conftest import END, dbt
-from warehouse import pipeline
-from warehouse.airflow_local import run_dag
+from tools.airflow_local import run_dag
 from warehouse.audiences import load_audiences
 from warehouse.settings import Settings, load_settings
 
@@ -35,9 +35,10 @@ def settings(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
     home = tmp_path_factory.mktemp("pz_audit")
     settings = load_settings({"PZ_HOME": str(home)})
     shutil.copyfile(built_warehouse, settings.duckdb_path)
-    dbt(["build", "--select", "path:models/audiences"], settings.duckdb_path, END)
-    staged = pipeline.stage_and_audit(RUN_DATE, "2026-07-01T03:00:00+00:00", settings)
-    pipeline.publish(staged["staging_dir"], settings)
+    target = ["--target-path", str(settings.dbt_target_dir)]
+    dbt(["build", "--select", "path:models/audiences", *target], settings.duckdb_path, END)
+    staged = stage_and_audit(RUN_DATE, "2026-07-01T03:00:00+00:00", settings)
+    publish(staged["staging_dir"], settings)
     return settings
 
 
@@ -47,7 +48,8 @@ def published(settings: Settings) -> dict[str, bytes]:
 
 def test_members_have_consent_and_no_erasure_request(settings: Settings) -> None:
     """Consent fails closed and erased people never reach an audience (real dbt output)."""
-    channels = {a.name: a.channel for a in load_audiences()}
+    manifest = settings.dbt_target_dir / "manifest.json"
+    channels = {a.name: a.channel for a in load_audiences(manifest)}
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         for audience, channel in channels.items():
             bad = con.execute(

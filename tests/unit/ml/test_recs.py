@@ -28,7 +28,6 @@ class RecommenderTestMixin:
     """Every recommender passes these; ``kind`` names the one under test."""
 
     kind: str
-    personalised = True
 
     def fitted(self, matrix: sp.csr_matrix):
         return make_recommender(self.kind, seed=3, threads=1).fit(matrix)
@@ -63,11 +62,15 @@ class RecommenderTestMixin:
         # BLAS may sum a block's products in another order: the last bits can differ.
         np.testing.assert_allclose(whole[1], blocks[1], rtol=1e-5)
 
-    def test_checkerboard_yields_the_unseen_item_of_the_group(self) -> None:
-        if not self.personalised:
-            return
+    def test_checkerboard_has_the_known_answer(self) -> None:
         matrix = checkerboard()
-        ids, _ = self.fitted(matrix).recommend(np.arange(50), matrix, N=1)
+        ids, scores = self.fitted(matrix).recommend(np.arange(50), matrix, N=3)
+        self.check_checkerboard(ids, scores, matrix)
+
+    def check_checkerboard(
+        self, ids: np.ndarray, scores: np.ndarray, matrix: sp.csr_matrix
+    ) -> None:
+        """A personalised model finds each user's unseen item of their own group."""
         assert (ids[:, 0] == np.arange(50)).mean() >= 0.9
 
 
@@ -81,7 +84,16 @@ class TestBPR(RecommenderTestMixin):
 
 class TestPopularity(RecommenderTestMixin):
     kind = "popular"
-    personalised = False
+
+    def check_checkerboard(
+        self, ids: np.ndarray, scores: np.ndarray, matrix: sp.csr_matrix
+    ) -> None:
+        """Popularity scores an item by the number of users who had it, whoever asks:
+        24 (its group but one) for every item of the checkerboard."""
+        had = np.asarray((matrix > 0).sum(axis=0)).ravel()
+        assert (had == 24).all()
+        np.testing.assert_allclose(scores, had[ids], rtol=1e-6)
+        assert all(matrix[u, ids[u]].nnz == 0 for u in range(50))
 
     def test_recommends_the_most_popular_unseen_items(self) -> None:
         matrix = sp.csr_matrix(

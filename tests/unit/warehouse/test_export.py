@@ -347,7 +347,7 @@ def test_rerun_cleans_stale_staging(warehouse: Path, tmp_path: Path) -> None:
     assert not stale.exists()
 
 
-def test_declared_audiences_are_complete() -> None:
+def test_declared_audiences_are_complete(dbt_manifest: Path) -> None:
     """The analysts' declaration file parses and every audience has a model and exposure."""
     audiences = load_audiences()
     names = {a.name for a in audiences}

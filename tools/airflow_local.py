@@ -1,12 +1,14 @@
 """Run the nightly DAG locally: ``make run`` and ``make demo``.
 
-``python -m warehouse.airflow_local run --run-date YYYY-MM-DD`` points a local Airflow
+``python -m tools.airflow_local run --run-date YYYY-MM-DD`` points a local Airflow
 (``AIRFLOW_HOME``, default ``$PZ_HOME/airflow``, SQLite, no example DAGs, DAGs from
 ``<repo>/dags``) at the pipeline, migrates its database and creates the
 ``duckdb_writer`` pool when needed, then runs ``airflow dags test personalization_nightly``
-with ``{"run_date": ...}`` as the run's conf.
+with ``{"run_date": ...}`` as the run's conf. Any date runs: the logical date is left to
+Airflow. A run that Airflow calls a success but that ran no task or published nothing
+for its date exits 1 all the same, saying which.
 
-``python -m warehouse.airflow_local demo`` first writes sample extracts into
+``python -m tools.airflow_local demo`` first writes sample extracts into
 ``PZ_LANDING_DIR`` (unless extracts are already there), runs the DAG for the sample's
 last day and prints what came out and where.
 
@@ -27,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.run_date import parse_run_date
 from warehouse.settings import REPO_ROOT, Settings, load_settings
 
 DAG_ID = "personalization_nightly"
@@ -87,28 +90,71 @@ def prepare_airflow(settings: Settings) -> dict[str, str]:
     return env
 
 
+class NightDidNothing(RuntimeError):
+    """The DAG run ended without failing but ran no task or published nothing for its date."""
+
+
+def did_nothing(
+    run_date: str, states: list[str], published_before: int | None, published_after: int | None
+) -> str | None:
+    """Why a DAG run that Airflow calls a success did not do its night, if it did not.
+
+    Args:
+        run_date: The run date.
+        states: The states of the run's task instances.
+        published_before: ``st_mtime_ns`` of ``<export_dir>/<run_date>/manifest.json``
+            before the run (None: there was none).
+        published_after: The same after the run.
+
+    Returns:
+        The reason, or None when tasks ran and the run published its date.
+    """
+    if not any(state in ("success", "failed") for state in states):
+        seen = ", ".join(sorted(set(states))) or "no task instance at all"
+        return f"the DAG run for {run_date} ran no task ({seen})"
+    if published_after is None or published_after == published_before:
+        return (
+            f"the DAG run for {run_date} published nothing: no new exports/{run_date}/manifest.json"
+        )
+    return None
+
+
+def _mtime_ns(path: Path) -> int | None:
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
 def run_dag(
     run_date: str, settings: Settings | None = None, *, mark_success_pattern: str | None = None
 ) -> float:
     """Run the DAG once for ``run_date`` with ``airflow dags test``; return wall seconds.
 
+    The run date travels in the run's conf only; the logical date is left to Airflow
+    (the time of the call), so the DAG's start date never gates an old run date.
+
     Args:
-        run_date: ``YYYY-MM-DD``, passed as the run's conf.
+        run_date: ``YYYY-MM-DD``, any date; passed as the run's conf.
         settings: Where the state lives (default: from the environment).
         mark_success_pattern: Regex of task ids to mark successful instead of running
             (e.g. redo only the exports over an already built warehouse).
 
     Raises:
         subprocess.CalledProcessError: The DAG run failed.
+        NightDidNothing: The run did not fail but ran no task or published nothing.
     """
     settings = settings or load_settings()
-    run_date = dt.date.fromisoformat(run_date).isoformat()
+    run_date = parse_run_date(run_date)
+    manifest = settings.export_dir / run_date / "manifest.json"
+    published_before = _mtime_ns(manifest)
     started = time.perf_counter()
     env = prepare_airflow(settings)
-    args = ["dags", "test", DAG_ID, run_date, "--conf", json.dumps({"run_date": run_date})]
+    args = ["dags", "test", DAG_ID, "--conf", json.dumps({"run_date": run_date})]
     if mark_success_pattern:
         args += ["--mark-success-pattern", mark_success_pattern]
     _airflow(args, env)
+    states = [state for _, _, state in task_durations(settings, run_date)]
+    reason = did_nothing(run_date, states, published_before, _mtime_ns(manifest))
+    if reason:
+        raise NightDidNothing(reason)
     return time.perf_counter() - started
 
 
@@ -199,16 +245,23 @@ def summary(settings: Settings, run_date: str) -> str:
     return "\n".join(lines)
 
 
+def _run_date_argument(value: str) -> str:
+    try:
+        return parse_run_date(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``run --run-date D`` or ``demo``."""
-    parser = argparse.ArgumentParser(prog="python -m warehouse.airflow_local")
+    parser = argparse.ArgumentParser(prog="python -m tools.airflow_local")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the nightly DAG once for a run date")
-    run.add_argument("--run-date", required=True, help="YYYY-MM-DD")
+    run.add_argument("--run-date", required=True, type=_run_date_argument, help="YYYY-MM-DD")
     demo = commands.add_parser("demo", help="sample extracts, one run, a summary")
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
-    demo.add_argument("--end-date", default=DEMO_END_DATE)
+    demo.add_argument("--end-date", type=_run_date_argument, default=DEMO_END_DATE)
     args = parser.parse_args(argv)
     settings = load_settings()
     started = time.perf_counter()
@@ -224,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
             f"\nthe run for {run_date} failed (exit {exc.returncode}); see the log above",
             file=sys.stderr,
         )
+        return 1
+    except NightDidNothing as exc:
+        print(summary(settings, run_date))
+        print(f"\n{exc}", file=sys.stderr)
         return 1
     print(summary(settings, run_date))
     print(f"\nDAG run {dag_seconds:.0f} s; total {time.perf_counter() - started:.0f} s")

@@ -1,0 +1,112 @@
+"""The dbt runner: the two phases of a night's ``dbt build`` and their command lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import DataError
+from warehouse.settings import DBT_PROJECT_DIR, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+#: dbt selection of each phase. Staging to marts (with every test on them, and the
+#: seeds) before the models train; the audience models after them.
+DBT_PHASES: dict[str, list[str]] = {
+    "marts": ["--exclude", "path:models/audiences"],
+    "audiences": ["--select", "path:models/audiences"],
+}
+
+
+def dbt_executable() -> str:
+    """The ``dbt`` beside this interpreter, else the one on ``PATH``."""
+    dbt = Path(sys.executable).with_name("dbt")
+    return str(dbt) if dbt.exists() else "dbt"
+
+
+def dbt_command(phase: str, run_date: str, settings: Settings) -> list[str]:
+    """The ``dbt build`` command line of a phase (``marts`` or ``audiences``).
+
+    Artifacts (``manifest.json``, ``run_results.json``) go to
+    ``settings.dbt_target_dir``, where the export reads the audience declarations.
+    """
+    if phase not in DBT_PHASES:
+        raise ValueError(f"unknown dbt phase {phase!r}; expected one of {sorted(DBT_PHASES)}")
+    return [
+        dbt_executable(),
+        "build",
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(settings.dbt_target_dir),
+        "--log-path", str(settings.dbt_log_dir),
+        "--vars", json.dumps({"run_date": run_date}),
+        "--no-use-colors",
+        *DBT_PHASES[phase],
+    ]  # fmt: skip
+
+
+def _failed_nodes(run_results: Path) -> list[str]:
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [
+        f"{r['unique_id']} ({r['status']}): {(r.get('message') or '').strip()[:200]}"
+        for r in results
+        if r.get("status") in ("error", "fail", "runtime error")
+    ]
+
+
+def run_dbt(phase: str, run_date: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Run ``dbt build`` for one phase as a child process, logging its output.
+
+    dbt runs in its own process so its global state (logging, adapters, the open
+    DuckDB connection) never leaks into the worker that runs the next task.
+
+    Args:
+        phase: ``marts`` (seeds, staging, intermediate and marts with their tests) or
+            ``audiences`` (the audience models and membership with their tests).
+        run_date: Passed as ``--vars '{"run_date": ...}'``.
+        settings: Where the warehouse is (default: from the environment).
+
+    Returns:
+        The phase, run date and number of nodes dbt ran.
+
+    Raises:
+        DataError: A model, seed or data test failed; the failed nodes are listed.
+    """
+    settings = settings or load_settings()
+    command = dbt_command(phase, run_date, settings)
+    env = {
+        **os.environ,
+        "PZ_HOME": str(settings.home),
+        "PZ_DUCKDB_PATH": str(settings.duckdb_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+    }
+    log.info("running %s", " ".join(command))
+    with subprocess.Popen(
+        command,
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.info("dbt: %s", line.rstrip())
+    run_results = settings.dbt_target_dir / "run_results.json"
+    if process.returncode != 0:
+        failed = _failed_nodes(run_results)
+        detail = "\n".join(f"  {f}" for f in failed) or "  (see the dbt output above)"
+        raise DataError(
+            f"dbt build ({phase}, run_date {run_date}) exited with {process.returncode}:\n" + detail
+        )
+    nodes = len(json.loads(run_results.read_text())["results"]) if run_results.exists() else 0
+    return {"phase": phase, "run_date": run_date, "nodes": nodes}

@@ -1,0 +1,82 @@
+"""The model registry of a night: ``{name: train_and_score}``, resolved lazily.
+
+The names come from :data:`ml.registry.MODELS`; a model's package is imported only
+when the model is looked up, so importing this module (and the DAG file that lists
+the steps) stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from ml.registry import MODELS as _MODEL_MODULES
+from warehouse.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+TrainAndScore = Callable[..., dict[str, Any]]
+
+
+class _Registry(Mapping[str, TrainAndScore]):
+    """Model name -> its ``train_and_score(run_date, settings=...)``, imported on lookup."""
+
+    def __getitem__(self, name: str) -> TrainAndScore:
+        if name not in _MODEL_MODULES:
+            raise KeyError(f"unknown model {name!r}; expected one of {tuple(_MODEL_MODULES)}")
+        return importlib.import_module(_MODEL_MODULES[name]).train_and_score
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODEL_MODULES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODEL_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODEL_MODULES)
+
+
+MODELS: Mapping[str, TrainAndScore] = _Registry()
+
+
+def init_mlflow(settings: Settings | None = None) -> str:
+    """Create the MLflow store and one experiment per model if they do not exist yet.
+
+    Done once, in its own step, before the models train: several processes creating
+    the same SQLite store at once would race.
+
+    Returns:
+        The tracking URI.
+    """
+    from ml.tracking import init_store
+
+    settings = settings or load_settings()
+    settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
+    init_store(settings.mlflow_tracking_uri)
+    return settings.mlflow_tracking_uri
+
+
+def score(model: str, run_date: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Train, evaluate, register and score one model as of the run date.
+
+    Args:
+        model: A name of :data:`MODELS`.
+        run_date: The run date, ``YYYY-MM-DD``.
+        settings: Where the warehouse and MLflow store are.
+
+    Returns:
+        The metrics ``train_and_score`` returned, made JSON-safe for XCom.
+
+    Raises:
+        ValueError: ``model`` is not registered.
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; expected one of {tuple(MODELS)}")
+    settings = settings or load_settings()
+    result = MODELS[model](dt.date.fromisoformat(run_date), settings=settings)
+    log.info("%s: %s", model, result)
+    return json.loads(json.dumps(result, default=str))

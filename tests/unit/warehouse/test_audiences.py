@@ -1,0 +1,41 @@
+"""The audience declarations come from dbt's manifest, never from a yml of our own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from warehouse.audiences import DeclarationError, load_audiences
+
+
+def test_the_declarations_are_read_from_the_manifest(dbt_manifest: Path) -> None:
+    by_default = load_audiences()
+    assert by_default == load_audiences(dbt_manifest)
+    vip = next(a for a in by_default if a.name == "vip")
+    assert vip.model == "aud_vip" and vip.channel == "ads"
+    assert set(vip.columns) == {"email_sha256", "phone_sha256"}
+
+
+def test_no_manifest_says_to_run_dbt_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PZ_HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="run dbt first") as missing:
+        load_audiences()
+    assert str(tmp_path / "dbt" / "target" / "manifest.json") in str(missing.value)
+
+
+def test_a_malformed_declaration_in_the_manifest_is_refused(tmp_path: Path) -> None:
+    node = {
+        "resource_type": "model",
+        "name": "aud_loud",
+        "description": "x",
+        "config": {"meta": {"audience": {"channel": "fax", "priority": 1}}},
+    }
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {"model.p.aud_loud": node}}))
+    with pytest.raises(DeclarationError, match="aud_loud: missing"):
+        load_audiences(manifest)
+    manifest.write_text(json.dumps({"nodes": {}}))
+    with pytest.raises(DeclarationError, match="no audience declared"):
+        load_audiences(manifest)

@@ -1,0 +1,1 @@
+"""Development tooling: a local Airflow for ``make run`` and ``make demo``."""
