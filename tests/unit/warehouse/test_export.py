@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -15,15 +16,61 @@ from warehouse.export import (
     AuditError,
     audit_exports,
     file_columns,
-    hashed_email,
-    hashed_phone,
-    normalize_email,
-    normalize_phone_e164,
     publish_exports,
     stage_exports,
 )
 
 RUN_DATE = "2026-03-31"
+
+
+# --- the independent reference for ads-file hashing ---------------------------------------
+# Written here in Python, not shared with the warehouse's SQL, so a mistake in either side
+# shows up as a mismatch.
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Email as hashed for ad platforms: surrounding whitespace removed, lower-cased."""
+    if email is None:
+        return None
+    value = email.strip().lower()
+    return value or None
+
+
+def normalize_phone_e164(phone: str | None) -> str | None:
+    """Phone in E.164 as hashed for ad platforms, or None when it is not international.
+
+    Keeps the digits of a number written with a leading ``+`` (or ``00``) and puts one
+    ``+`` in front; a national number without a country code cannot be made E.164 here.
+    """
+    if phone is None:
+        return None
+    value = phone.strip()
+    digits = re.sub(r"[^0-9]", "", value)
+    if value.startswith("+"):
+        pass
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    else:
+        return None
+    if not 7 <= len(digits) <= 15 or digits.startswith("0"):
+        return None
+    return "+" + digits
+
+
+def sha256_hex(value: str | None) -> str | None:
+    """Lowercase hex SHA-256 of the UTF-8 value (None stays None)."""
+    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def hashed_email(email: str | None) -> str | None:
+    """The ``Email`` value of an ads file for this email."""
+    return sha256_hex(normalize_email(email))
+
+
+def hashed_phone(phone: str | None) -> str | None:
+    """The ``Phone`` value of an ads file for this phone."""
+    return sha256_hex(normalize_phone_e164(phone))
+
 
 NEWS = Audience(
     name="news",
@@ -228,7 +275,8 @@ def test_publish_writes_treated_rows_and_manifest(warehouse: Path, tmp_path: Pat
     manifest = json.loads((final / MANIFEST).read_text())
     assert manifest["run_date"] == RUN_DATE
     assert manifest["generated_at"] == "2026-04-01T03:00:00+00:00"
-    assert manifest["model_versions"]["churn_scores"] == ["churn-xgb/3"]
+    # Only ml tables with run_date and model_version columns carry versions.
+    assert manifest["model_versions"] == {"churn_scores": ["churn-xgb/3"]}
     by_file = {f["file"]: f for f in manifest["files"]}
     # p3 is the control group everywhere; p4 has no consent at all.
     assert by_file["news.csv"]["rows"] == 2
