@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ml.features import align, signed_log1p
+from ml.sampling import sample_rows
 
 CATEGORY_PREFIX = "category_share__"
 
@@ -128,13 +129,6 @@ class Selection:
 
     model: SegmentModel
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    """A sorted random sample of row positions (all rows when n <= size)."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
 def select_model(
