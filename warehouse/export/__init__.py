@@ -11,8 +11,13 @@ Three steps, so a bad night never reaches a marketing tool:
 2. :func:`audit_exports` (:mod:`.audit`) reads the written files back and checks them
    against the warehouse; any finding raises :class:`AuditError`, the staged folder
    stays hidden for inspection and nothing is published.
-3. :func:`publish_exports` (:mod:`.publish`) moves the staged folder into
-   ``<export_dir>/<run_date>``.
+3. :func:`publish_exports` (:mod:`.publish`) makes it ``<export_dir>/<run_date>``: a
+   link to an immutable version folder, replaced in one atomic step, so a reader sees
+   the old complete folder or the new one even if the process is killed.
+
+Files and folders are owner-only unless ``PZ_EXPORT_FILE_MODE`` says otherwise, CSV
+text cells that would run as spreadsheet formulas are neutralised (:mod:`.safe_csv`),
+and what an interrupted run left behind goes on the next run (:mod:`.folders`).
 
 Re-running a date gives byte-identical audience files; only the manifest's
 ``generated_at`` (taken from the Airflow run, not from the clock here) changes.

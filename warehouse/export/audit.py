@@ -3,8 +3,9 @@
 Row counts must match the audience and membership tables, every exported person must
 have consent for the audience's channel and be in ``marts.dim_customers``, no one with
 an erasure request in staging may be exported, no control-group member either, the
-email frequency cap must hold, ads files must carry no plaintext PII, and every file
-must have the declared columns and the digest the manifest lists.
+email frequency cap must hold, ads files must carry no plaintext PII, no CSV text cell
+may start a spreadsheet formula, and every file must have the declared columns and the
+digest the manifest lists.
 """
 
 from __future__ import annotations

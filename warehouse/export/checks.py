@@ -13,6 +13,8 @@ import duckdb
 
 from warehouse.audiences import Audience
 from warehouse.export.layout import ADS_FILE_HEADERS, file_columns
+from warehouse.export.query import export_query
+from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import literal, quote, read_relation
 
 #: A value that looks like a phone number: optional +, then 7 or more digits with the
@@ -30,7 +32,7 @@ def audit_file(
     expected_rows: int,
     erasure: bool,
 ) -> list[str]:
-    """Every check on one file: presence, header, rows, consent, holdout, erasure."""
+    """Every check on one file: presence, header, rows, formulas, consent, holdout, erasure."""
     name = path.name
     if not path.is_file():
         return [f"{name}: missing"]
@@ -43,6 +45,13 @@ def audit_file(
     rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
     if rows != expected_rows:
         findings.append(f"{name}: {rows} rows, the audience table has {expected_rows} treated")
+    if path.suffix == ".csv":
+        for column in text_columns(con, export_query(audience)):
+            formulas = formula_cells(con, relation, column)
+            if formulas:
+                findings.append(
+                    f"{name}: {formulas} cells in {column} would run as spreadsheet formulas"
+                )
     if audience.channel == "ads":
         return findings + _audit_ads_file(con, audience, name, relation, erasure)
     return findings + _audit_person_file(con, audience, name, relation, erasure)

@@ -8,6 +8,7 @@ are listed without naming the model here.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ def write_pending(
     generated_at: str | None,
     files: list[dict[str, Any]],
     versions: dict[str, list[str]],
+    *,
+    mode: int,
 ) -> None:
     """Write the manifest into the staged folder under its pending (hidden) name."""
     manifest = {
@@ -52,7 +55,9 @@ def write_pending(
         "files": files,
         "model_versions": versions,
     }
-    (staging / PENDING_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    path = staging / PENDING_MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.chmod(path, mode)
 
 
 def read_pending(staging: Path) -> dict[str, Any]:

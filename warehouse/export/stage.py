@@ -1,19 +1,22 @@
 """Write every audience's files into a hidden folder with DuckDB ``COPY``.
 
 Rows come out in a stable order (every column, nulls last) from a connection on one
-thread, so the same audience tables always give the same bytes.
+thread, so the same audience tables always give the same bytes. The folder and its
+files are owner-only from the moment they exist (``PZ_EXPORT_FILE_MODE``), and CSV
+cells that a spreadsheet would run as a formula are neutralised (:mod:`.safe_csv`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from warehouse.audiences import Audience, load_audiences
+from warehouse.export.folders import clean_leftovers, export_modes, make_private_dir
 from warehouse.export.layout import (
     FORMATS,
     STAGING_PREFIX,
@@ -22,32 +25,13 @@ from warehouse.export.layout import (
     file_sha256,
 )
 from warehouse.export.manifest import model_versions, write_pending
-from warehouse.export.sql import connect_reproducible, literal, quote
+from warehouse.export.query import export_query
+from warehouse.export.safe_csv import text_columns
+from warehouse.export.sql import connect_reproducible, literal
 
 log = logging.getLogger(__name__)
 
 COPY_OPTIONS = {"parquet": "format parquet, compression zstd", "csv": "format csv, header true"}
-
-
-def export_query(audience: Audience) -> str:
-    """The treated members of the audience, with the file's headers, in a stable order."""
-    headers = file_columns(audience)
-    select = ", ".join(
-        f"{quote(c)} as {quote(h)}" if c != h else quote(c)
-        for c, h in zip(audience.columns, headers, strict=True)
-    )
-    order = ", ".join(f"{quote(h)} nulls last" for h in headers)
-    return (
-        f"select {select} from audiences.{quote(audience.model)} "
-        f"where not is_control order by {order}"
-    )
-
-
-def _clear_stale_staging(export_dir: Path, run_date: str) -> None:
-    for stale in export_dir.glob(f"{STAGING_PREFIX}{run_date}-*"):
-        if stale.is_dir():
-            log.info("removing staged exports of an earlier attempt: %s", stale)
-            shutil.rmtree(stale)
 
 
 def stage_exports(
@@ -73,18 +57,23 @@ def stage_exports(
     """
     run_date = check_run_date(run_date)
     export_dir = Path(export_dir)
-    export_dir.mkdir(parents=True, exist_ok=True)
-    _clear_stale_staging(export_dir, run_date)
+    modes = export_modes()
+    export_dir.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(export_dir, modes, exist_ok=True)
+    clean_leftovers(export_dir)
     audiences = list(audiences) if audiences is not None else load_audiences()
     staging = export_dir / f"{STAGING_PREFIX}{run_date}-{secrets.token_hex(4)}"
-    staging.mkdir()
+    make_private_dir(staging, modes)
     files: list[dict[str, Any]] = []
     with connect_reproducible(duckdb_path) as con:
         for audience in audiences:
             query = export_query(audience)
+            csv_query = export_query(audience, neutralise=text_columns(con, query))
             for fmt in FORMATS:
                 path = staging / f"{audience.name}.{fmt}"
-                con.execute(f"copy ({query}) to {literal(str(path))} ({COPY_OPTIONS[fmt]})")
+                written = csv_query if fmt == "csv" else query
+                con.execute(f"copy ({written}) to {literal(str(path))} ({COPY_OPTIONS[fmt]})")
+                os.chmod(path, modes.file)
                 rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
                 files.append(
                     {
@@ -98,6 +87,6 @@ def stage_exports(
                     }
                 )
         versions = model_versions(con, run_date)
-    write_pending(staging, run_date, generated_at, files, versions)
+    write_pending(staging, run_date, generated_at, files, versions, mode=modes.file)
     log.info("staged %d files for %s in %s", len(files), run_date, staging)
     return staging
