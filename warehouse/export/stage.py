@@ -26,7 +26,7 @@ from warehouse.export.layout import (
 )
 from warehouse.export.manifest import model_versions, write_pending
 from warehouse.export.query import export_query
-from warehouse.export.safe_csv import text_columns
+from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import connect_reproducible, literal
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,16 @@ def stage_exports(
     with connect_reproducible(duckdb_path) as con:
         for audience in audiences:
             query = export_query(audience)
-            csv_query = export_query(audience, neutralise=text_columns(con, query))
+            text = text_columns(con, query)
+            csv_query = export_query(audience, neutralise=text)
+            neutralised = sum(formula_cells(con, f"({query})", column) for column in text)
+            if neutralised:
+                log.warning(
+                    "%s.csv: %d text cells would run as spreadsheet formulas; written with a "
+                    "leading single quote (the Parquet file keeps them as they are)",
+                    audience.name,
+                    neutralised,
+                )
             for fmt in FORMATS:
                 path = staging / f"{audience.name}.{fmt}"
                 written = csv_query if fmt == "csv" else query

@@ -450,7 +450,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("payload", FORMULAS)
 def test_formula_cells_are_neutralised_in_csv_only(
-    warehouse: Path, tmp_path: Path, payload: str
+    warehouse: Path, tmp_path: Path, payload: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Regression: first names that spreadsheets run as formulas reached the CSVs verbatim.
 
@@ -461,7 +461,9 @@ def test_formula_cells_are_neutralised_in_csv_only(
         con.execute(
             "update audiences.aud_news set first_name = ? where person_id = 'p1'", [payload]
         )
-    staging = stage(warehouse, tmp_path / "exports")
+    with caplog.at_level("WARNING", logger="warehouse.export.stage"):
+        staging = stage(warehouse, tmp_path / "exports")
+    assert "news.csv: 1 text cells would run as spreadsheet formulas" in caplog.text
     audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
     by_person = {r["person_id"]: r for r in _csv_rows(staging / "news.csv")}
     assert by_person["p1"]["first_name"] == "'" + payload
