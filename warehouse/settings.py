@@ -16,6 +16,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "8GB"
+DEFAULT_EXPORT_FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Settings:
         duckdb_memory_limit: DuckDB's memory limit for every connection the pipeline
             opens, dbt's included (``PZ_DUCKDB_MEMORY_LIMIT``); beyond it DuckDB evicts
             cached blocks and spills to disk.
+        export_file_mode: Permission bits of the export files (``PZ_EXPORT_FILE_MODE``,
+            octal, owner-only ``600`` by default); their folders get the same bits plus
+            execute where read is granted (``700`` by default).
     """
 
     home: Path
@@ -41,6 +45,7 @@ class Settings:
     mlflow_tracking_uri: str
     airflow_home: Path
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    export_file_mode: int = DEFAULT_EXPORT_FILE_MODE
 
     @property
     def mlflow_dir(self) -> Path:
@@ -63,6 +68,22 @@ def _path(env: dict[str, str], name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _file_mode(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        mode = int(value, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777 or mode & 0o600 != 0o600:
+        raise ValueError(
+            f"{name} must be octal permission bits within 777 that let the owner read and "
+            f"write (such as 600), got {value!r}"
+        )
+    return mode
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read the configuration variables, applying the documented defaults.
 
@@ -83,4 +104,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or mlflow_default,
         airflow_home=_path(env, "AIRFLOW_HOME", home / "airflow"),
         duckdb_memory_limit=env.get("PZ_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
+        export_file_mode=_file_mode(env, "PZ_EXPORT_FILE_MODE", DEFAULT_EXPORT_FILE_MODE),
     )

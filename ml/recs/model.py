@@ -190,14 +190,6 @@ def _codes(values: pd.Series, ids: np.ndarray | None) -> tuple[np.ndarray, np.nd
     return pd.Index(ids).get_indexer(values), ids
 
 
-def sample_rows(n_rows: int, size: int, seed: int) -> np.ndarray:
-    """``size`` row numbers out of ``n_rows`` (all of them when there are fewer), sorted;
-    the same for the same seed."""
-    if n_rows <= size:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
-
-
 def evaluate(
     model: Recommender, train_seen: sp.csr_matrix, test: sp.csr_matrix, k: int = 10
 ) -> dict[str, float]:

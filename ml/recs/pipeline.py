@@ -13,7 +13,8 @@ import pyarrow as pa
 
 from ml import plots, tracking
 from ml.recs.data import load_interactions, load_people, load_popularity, load_products, load_split
-from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender, sample_rows
+from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
+from ml.sampling import sample_rows
 from warehouse import db
 from warehouse.settings import Settings, load_settings
 

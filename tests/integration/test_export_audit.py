@@ -8,7 +8,9 @@ fail, nothing may be published and the previous exports must stay byte for byte.
 
 from __future__ import annotations
 
+import csv
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pipeline.export import publish, stage_and_audit
 from tests.integration.conftest import END, dbt
 from tools.airflow_local import run_dag
 from warehouse.audiences import load_audiences
+from warehouse.export import audit_exports, stage_exports
 from warehouse.settings import Settings, load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -86,6 +89,47 @@ def test_holdout_is_deterministic(settings: Settings) -> None:
             """
         ).fetchone()[0]
     assert wrong == 0
+
+
+def test_published_folder_is_a_private_version(settings: Settings) -> None:
+    """The date is a link to an immutable version; files 0600 and folders 0700."""
+    link = settings.export_dir / RUN_DATE
+    assert link.is_symlink()
+    version = link.resolve()
+    assert version.parent == settings.export_dir / ".versions"
+    assert stat.S_IMODE(version.stat().st_mode) == 0o700
+    assert stat.S_IMODE((settings.export_dir / ".versions").stat().st_mode) == 0o700
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()}
+    assert len(modes) == 2 * len(load_audiences()) + 1
+    assert set(modes.values()) == {0o600}
+
+
+def test_formula_names_are_neutralised_in_real_exports(settings: Settings) -> None:
+    """A first name that spreadsheets run as a formula leaves the real export as text."""
+    payload = '=HYPERLINK("http://x","y")'
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        row = con.execute(
+            "select person_id, first_name from audiences.aud_interested_shoppers "
+            "where not is_control order by person_id limit 1"
+        ).fetchone()
+        assert row is not None, "no treated interested shopper to plant a name on"
+        con.execute(
+            "update audiences.aud_interested_shoppers set first_name = ? where person_id = ?",
+            [payload, row[0]],
+        )
+    try:
+        staged = stage_exports(settings.duckdb_path, settings.export_dir, RUN_DATE)
+        audit_exports(settings.duckdb_path, staged, email_frequency_cap=2)
+        with (staged / "interested_shoppers.csv").open(newline="") as handle:
+            names = {r["person_id"]: r["first_name"] for r in csv.DictReader(handle)}
+        assert names[row[0]] == "'" + payload
+        shutil.rmtree(staged)
+    finally:
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            con.execute(
+                "update audiences.aud_interested_shoppers set first_name = ? where person_id = ?",
+                [row[1], row[0]],
+            )
 
 
 def test_failed_audit_in_the_dag_publishes_nothing(settings: Settings) -> None:

@@ -149,8 +149,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.synthetic.deliver import BOT_CHUNK, build_views, write_extracts, write_truth
+from warehouse.synthetic.render import build_views
+from warehouse.synthetic.render.web import BOT_CHUNK
 from warehouse.synthetic.simulate import make_world, simulate_chunk
+from warehouse.synthetic.truth import write_truth
+from warehouse.synthetic.writer import write_extracts
 
 CHUNK_PEOPLE = 10_000
 SOURCES = ("crm", "shop", "pos", "web", "email", "privacy")

@@ -9,8 +9,9 @@ import scipy.sparse as sp
 
 from ml.recs import model as model_module
 from ml.recs.data import _interaction_frame
-from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender, sample_rows
+from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
 from ml.recs.pipeline import fill_popular
+from ml.sampling import sample_rows
 
 
 def checkerboard(n: int = 50) -> sp.csr_matrix:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -12,18 +19,67 @@ import pytest
 from warehouse.audiences import Audience, load_audiences
 from warehouse.export import (
     MANIFEST,
+    PENDING_MANIFEST,
     AuditError,
     audit_exports,
     file_columns,
-    hashed_email,
-    hashed_phone,
-    normalize_email,
-    normalize_phone_e164,
     publish_exports,
     stage_exports,
 )
+from warehouse.settings import load_settings
 
 RUN_DATE = "2026-03-31"
+REPO = Path(__file__).resolve().parents[3]
+
+
+# --- the independent reference for ads-file hashing ---------------------------------------
+# Written here in Python, not shared with the warehouse's SQL, so a mistake in either side
+# shows up as a mismatch.
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Email as hashed for ad platforms: surrounding whitespace removed, lower-cased."""
+    if email is None:
+        return None
+    value = email.strip().lower()
+    return value or None
+
+
+def normalize_phone_e164(phone: str | None) -> str | None:
+    """Phone in E.164 as hashed for ad platforms, or None when it is not international.
+
+    Keeps the digits of a number written with a leading ``+`` (or ``00``) and puts one
+    ``+`` in front; a national number without a country code cannot be made E.164 here.
+    """
+    if phone is None:
+        return None
+    value = phone.strip()
+    digits = re.sub(r"[^0-9]", "", value)
+    if value.startswith("+"):
+        pass
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    else:
+        return None
+    if not 7 <= len(digits) <= 15 or digits.startswith("0"):
+        return None
+    return "+" + digits
+
+
+def sha256_hex(value: str | None) -> str | None:
+    """Lowercase hex SHA-256 of the UTF-8 value (None stays None)."""
+    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def hashed_email(email: str | None) -> str | None:
+    """The ``Email`` value of an ads file for this email."""
+    return sha256_hex(normalize_email(email))
+
+
+def hashed_phone(phone: str | None) -> str | None:
+    """The ``Phone`` value of an ads file for this phone."""
+    return sha256_hex(normalize_phone_e164(phone))
+
 
 NEWS = Audience(
     name="news",
@@ -228,7 +284,8 @@ def test_publish_writes_treated_rows_and_manifest(warehouse: Path, tmp_path: Pat
     manifest = json.loads((final / MANIFEST).read_text())
     assert manifest["run_date"] == RUN_DATE
     assert manifest["generated_at"] == "2026-04-01T03:00:00+00:00"
-    assert manifest["model_versions"]["churn_scores"] == ["churn-xgb/3"]
+    # Only ml tables with run_date and model_version columns carry versions.
+    assert manifest["model_versions"] == {"churn_scores": ["churn-xgb/3"]}
     by_file = {f["file"]: f for f in manifest["files"]}
     # p3 is the control group everywhere; p4 has no consent at all.
     assert by_file["news.csv"]["rows"] == 2
@@ -246,6 +303,7 @@ def test_publish_writes_treated_rows_and_manifest(warehouse: Path, tmp_path: Pat
 
 
 def test_rerun_is_byte_identical(warehouse: Path, tmp_path: Path) -> None:
+    """A re-run replaces the date's folder (a new version) with the same bytes."""
     export_dir = tmp_path / "exports"
     first = {
         p.name: p.read_bytes()
@@ -262,6 +320,9 @@ def test_rerun_is_byte_identical(warehouse: Path, tmp_path: Path) -> None:
     assert {f["file"]: f["sha256"] for f in manifest["files"]} == {
         n: hashlib.sha256(b).hexdigest() for n, b in first.items()
     }
+    assert [p.name for p in (export_dir / ".versions").iterdir()] == [
+        (export_dir / RUN_DATE).resolve().name
+    ], "the replaced version is deleted"
 
 
 def _published(export_dir: Path) -> dict[str, bytes]:
@@ -367,3 +428,252 @@ def test_declared_audiences_are_complete(dbt_manifest: Path) -> None:
         assert f"ref('{audience.model}')" in exposures
         if audience.channel == "ads":
             assert set(audience.columns) <= {"email_sha256", "phone_sha256"}
+
+
+# --- safe CSV ------------------------------------------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+2",
+    "\r=1+2",
+    '=1+2";=1+2',
+]
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("payload", FORMULAS)
+def test_formula_cells_are_neutralised_in_csv_only(
+    warehouse: Path, tmp_path: Path, payload: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: first names that spreadsheets run as formulas reached the CSVs verbatim.
+
+    OWASP's CSV injection advice: a text cell starting with = + - @ tab or CR gets a
+    leading single quote; the Parquet file keeps the value as it is.
+    """
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update audiences.aud_news set first_name = ? where person_id = 'p1'", [payload]
+        )
+    with caplog.at_level("WARNING", logger="warehouse.export.stage"):
+        staging = stage(warehouse, tmp_path / "exports")
+    assert "news.csv: 1 text cells would run as spreadsheet formulas" in caplog.text
+    audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
+    by_person = {r["person_id"]: r for r in _csv_rows(staging / "news.csv")}
+    assert by_person["p1"]["first_name"] == "'" + payload
+    assert by_person["p2"]["first_name"] == "N"
+    parquet = duckdb.sql(
+        f"select first_name from read_parquet('{staging / 'news.parquet'}') where person_id = 'p1'"
+    ).fetchall()[0][0]
+    assert parquet == payload
+
+
+def test_validated_fields_stay_machine_readable(warehouse: Path, tmp_path: Path) -> None:
+    """E.164 phones (a leading +), plain numbers, ids and hashes are written as they are."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update audiences.aud_news set first_name = '-42' where person_id = 'p1'")
+    staging = stage(warehouse, tmp_path / "exports")
+    audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
+    assert _csv_rows(staging / "texts.csv") == [{"person_id": "p1", "phone": "+447700900001"}]
+    assert {r["person_id"]: r["first_name"] for r in _csv_rows(staging / "news.csv")} == {
+        "p1": "-42",
+        "p2": "N",
+    }
+    seed = _csv_rows(staging / "seed.csv")
+    assert hashed_email("ann@example.com") in {r["Email"] for r in seed}
+
+
+def test_audit_fails_a_csv_with_a_formula_cell(warehouse: Path, tmp_path: Path) -> None:
+    """A CSV whose text cell would run as a formula fails, even when listed in the manifest."""
+    staging = stage(warehouse, tmp_path / "exports")
+    news = staging / "news.csv"
+    news.write_text(
+        'person_id,email,first_name\np1,Ann@Example.com ,"=HYPERLINK(""http://x"",""y"")"\n'
+        "p2,bob@example.com,N\n"
+    )
+    pending = staging / PENDING_MANIFEST
+    manifest = json.loads(pending.read_text())
+    for entry in manifest["files"]:
+        if entry["file"] == "news.csv":
+            entry["sha256"] = hashlib.sha256(news.read_bytes()).hexdigest()
+    pending.write_text(json.dumps(manifest))
+    with pytest.raises(AuditError) as failed:
+        audit_exports(warehouse, staging, email_frequency_cap=2, audiences=AUDIENCES)
+    assert failed.value.findings == [
+        "news.csv: 1 cells in first_name would run as spreadsheet formulas"
+    ]
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+def _modes(root: Path) -> dict[str, int]:
+    """Permission bits of every file and folder below root (links not followed)."""
+    found = {".": stat.S_IMODE(root.lstat().st_mode)}
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            found[path.relative_to(root).as_posix()] = stat.S_IMODE(path.lstat().st_mode)
+    return found
+
+
+def test_exports_are_owner_only_by_default(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: export files with plain-text emails were created 0644 in 0755 folders."""
+    monkeypatch.delenv("PZ_EXPORT_FILE_MODE", raising=False)
+    export_dir = tmp_path / "exports"
+    umask = os.umask(0o022)
+    try:
+        staging = stage(warehouse, export_dir)
+    finally:
+        os.umask(umask)
+    assert set(_modes(staging).values()) == {0o700, 0o600}
+    assert _modes(staging)["."] == 0o700
+    audit_exports(warehouse, staging, audiences=AUDIENCES)
+    publish_exports(staging, export_dir)
+    modes = _modes(export_dir)
+    folders = {k for k in modes if (export_dir / k).is_dir()}
+    assert {modes[k] for k in folders} == {0o700}
+    assert {modes[k] for k in set(modes) - folders} == {0o600}
+    assert len(modes) - len(folders) == 9, modes
+
+
+def test_export_file_mode_is_configurable(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PZ_EXPORT_FILE_MODE=640 gives 0640 files and 0750 folders, whatever the umask."""
+    monkeypatch.setenv("PZ_EXPORT_FILE_MODE", "640")
+    umask = os.umask(0o077)
+    try:
+        final = run_all(warehouse, tmp_path / "exports")
+    finally:
+        os.umask(umask)
+    version = final.resolve()
+    assert stat.S_IMODE(version.stat().st_mode) == 0o750
+    assert {stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()} == {0o640}
+
+
+@pytest.mark.parametrize("value", ["400", "1777", "rw-------", "8"])
+def test_export_file_mode_must_be_owner_readable_octal(value: str) -> None:
+    with pytest.raises(ValueError, match="PZ_EXPORT_FILE_MODE"):
+        load_settings({"PZ_EXPORT_FILE_MODE": value})
+
+
+# --- atomic publish --------------------------------------------------------------------------
+
+#: Publishes a staged folder, killing itself with SIGKILL just before its n-th change to
+#: the file system (argv: staging, export_dir, n).
+KILL_AT_STEP = """
+import os, shutil, signal, sys
+steps = 0
+def counted(change):
+    def run(*args, **kwargs):
+        global steps
+        steps += 1
+        if steps == int(sys.argv[3]):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return change(*args, **kwargs)
+    return run
+for name in ("rename", "replace", "symlink", "unlink", "rmdir", "mkdir", "chmod"):
+    setattr(os, name, counted(getattr(os, name)))
+import warehouse.export.publish as publish
+if hasattr(publish, "_exchange"):
+    publish._exchange = counted(publish._exchange)
+publish.publish_exports(sys.argv[1], sys.argv[2])
+"""
+
+SMALL = [NEWS, TEXTS]
+
+
+def _generation(folder: Path) -> str:
+    """generated_at of a complete published folder; fails if anything is missing or torn."""
+    manifest = json.loads((folder / MANIFEST).read_text())
+    listed = {f["file"]: f["sha256"] for f in manifest["files"]}
+    assert {p.name for p in folder.iterdir()} == set(listed) | {MANIFEST}
+    for name, digest in listed.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    return manifest["generated_at"]
+
+
+def _as_real_folder(export_dir: Path) -> None:
+    """Turn the published link into a plain folder, as an earlier release published it."""
+    final = export_dir / RUN_DATE
+    if not final.is_symlink():
+        return
+    version = final.resolve()
+    final.unlink()
+    shutil.copytree(version, final)
+    shutil.rmtree(export_dir / ".versions")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("before", ["nothing", "link", "real folder"])
+def test_publish_killed_at_any_step_leaves_old_or_new(
+    warehouse: Path, tmp_path: Path, before: str
+) -> None:
+    """Regression: a crash between publish's two renames left no exports/<run_date>.
+
+    Publish runs in a subprocess that kills itself with SIGKILL before each of its
+    changes to the file system in turn. After every kill the date's folder is the old one
+    or the new one, complete; the next run publishes and leaves no leftover behind.
+    """
+    template = tmp_path / "template"
+    if before != "nothing":
+        staged = stage_exports(warehouse, template, RUN_DATE, generated_at="old", audiences=SMALL)
+        publish_exports(staged, template)
+        if before == "real folder":
+            _as_real_folder(template)
+    new = stage_exports(warehouse, template, RUN_DATE, generated_at="new", audiences=SMALL)
+    step, kills = 1, 0
+    while True:
+        export_dir = tmp_path / f"kill-{step}"
+        shutil.copytree(template, export_dir, symlinks=True)
+        child = subprocess.run(
+            [sys.executable, "-c", KILL_AT_STEP, str(export_dir / new.name), str(export_dir),
+             str(step)],
+            cwd=REPO, capture_output=True, text=True,
+        )  # fmt: skip
+        final = export_dir / RUN_DATE
+        if child.returncode == 0:
+            assert _generation(final) == "new"
+            break
+        assert child.returncode == -9, child.stderr
+        kills += 1
+        if final.exists():
+            assert _generation(final) in ({"new"} if before == "nothing" else {"old", "new"})
+        else:
+            assert before == "nothing", f"no {RUN_DATE} folder after a kill at step {step}"
+        again = stage_exports(warehouse, export_dir, RUN_DATE, generated_at="next", audiences=SMALL)
+        publish_exports(again, export_dir)
+        assert _generation(final) == "next"
+        hidden = [p.name for p in export_dir.iterdir() if p.name.startswith(".")]
+        assert set(hidden) <= {".versions"}, f"leftovers after a kill at step {step}: {hidden}"
+        versions = export_dir / ".versions"
+        if versions.exists():
+            assert [p.name for p in versions.iterdir()] == [final.resolve().name]
+        shutil.rmtree(export_dir)
+        step += 1
+    assert kills >= 5, f"publish made only {kills} changes"
+
+
+def test_leftovers_of_interrupted_runs_are_removed(warehouse: Path, tmp_path: Path) -> None:
+    """Staged copies, links and versions nothing points to (full PII) go on the next run."""
+    export_dir = tmp_path / "exports"
+    run_all(warehouse, export_dir)
+    (export_dir / ".tmp-2026-01-01-0000aaaa").mkdir()
+    (export_dir / ".old-2026-01-01-0000aaaa").mkdir()
+    (export_dir / ".versions" / "2026-01-01-0000aaaa").mkdir()
+    (export_dir / ".link-2026-01-01-0000aaaa").symlink_to(".versions/2026-01-01-0000aaaa")
+    stage(warehouse, export_dir)
+    assert sorted(p.name for p in export_dir.iterdir() if p.name != ".versions") == [
+        p.name for p in export_dir.glob(f".tmp-{RUN_DATE}-*")
+    ] + [RUN_DATE]
+    assert [p.name for p in (export_dir / ".versions").iterdir()] == [
+        (export_dir / RUN_DATE).resolve().name
+    ]

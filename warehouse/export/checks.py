@@ -1,0 +1,180 @@
+"""The audit's checks of one written file against the warehouse.
+
+Each check returns findings (one line each) instead of raising, so one audit reports
+everything wrong with a night at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from warehouse.audiences import Audience
+from warehouse.export.layout import ADS_FILE_HEADERS, file_columns
+from warehouse.export.query import export_query
+from warehouse.export.safe_csv import formula_cells, text_columns
+from warehouse.export.sql import literal, quote, read_relation
+
+#: A value that looks like a phone number: optional +, then 7 or more digits with the
+#: usual separators. A 64-character hex digest never matches (it has letters or is far
+#: too long once separators are allowed only between digits).
+PHONE_LIKE = r"^\+?[0-9][0-9 ().-]{5,18}[0-9]$"
+SHA256_HEX = r"^[0-9a-f]{64}$"
+ERASURE_REQUESTS = "staging.stg_privacy__erasure_requests"
+
+
+def audit_file(
+    con: duckdb.DuckDBPyConnection,
+    audience: Audience,
+    path: Path,
+    expected_rows: int,
+    erasure: bool,
+) -> list[str]:
+    """Every check on one file: presence, header, rows, formulas, consent, holdout, erasure."""
+    name = path.name
+    if not path.is_file():
+        return [f"{name}: missing"]
+    relation = read_relation(path)
+    header = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    expected = file_columns(audience)
+    if header != expected:
+        return [f"{name}: columns {header} differ from the declared {expected}"]
+    findings: list[str] = []
+    rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    if rows != expected_rows:
+        findings.append(f"{name}: {rows} rows, the audience table has {expected_rows} treated")
+    if path.suffix == ".csv":
+        for column in text_columns(con, export_query(audience)):
+            formulas = formula_cells(con, relation, column)
+            if formulas:
+                findings.append(
+                    f"{name}: {formulas} cells in {column} would run as spreadsheet formulas"
+                )
+    if audience.channel == "ads":
+        return findings + _audit_ads_file(con, audience, name, relation, erasure)
+    return findings + _audit_person_file(con, audience, name, relation, erasure)
+
+
+def _audit_person_file(
+    con: duckdb.DuckDBPyConnection,
+    audience: Audience,
+    name: str,
+    relation: str,
+    erasure: bool,
+) -> list[str]:
+    """Checks of a file keyed by person_id: consent, control group, erasure."""
+    findings: list[str] = []
+    consent = f"has_{audience.channel}_consent"
+    no_consent = con.execute(
+        f"select count(*) from {relation} f left join marts.dim_customers d "
+        f"on d.person_id = cast(f.person_id as varchar) "
+        f"where d.person_id is null or not coalesce(d.{consent}, false)"
+    ).fetchone()[0]
+    if no_consent:
+        findings.append(
+            f"{name}: {no_consent} rows without {audience.channel} consent "
+            "or not in marts.dim_customers"
+        )
+    control = con.execute(
+        f"select count(*) from {relation} f join audiences.membership m "
+        f"on m.person_id = cast(f.person_id as varchar) "
+        f"and m.audience = {literal(audience.name)} and m.is_control"
+    ).fetchone()[0]
+    if control:
+        findings.append(f"{name}: {control} control-group members exported")
+    if erasure:
+        by_file_email = (
+            f" or lower(trim(cast(f.email as varchar))) in (select email from {ERASURE_REQUESTS})"
+            if "email" in audience.columns
+            else ""
+        )
+        erased = con.execute(
+            f"select count(*) from {relation} f "
+            "left join marts.dim_customers d on d.person_id = cast(f.person_id as varchar) "
+            f"where coalesce(d.customer_id in (select customer_id from {ERASURE_REQUESTS}), "
+            "false) "
+            f"or coalesce(lower(trim(d.email)) in (select email from {ERASURE_REQUESTS}), false)"
+            + by_file_email
+        ).fetchone()[0]
+        if erased:
+            findings.append(f"{name}: {erased} rows of people with an erasure request")
+    return findings
+
+
+def _audit_ads_file(
+    con: duckdb.DuckDBPyConnection,
+    audience: Audience,
+    name: str,
+    relation: str,
+    erasure: bool,
+) -> list[str]:
+    """Checks of a hashed ads file: no plaintext PII, digests only, consent, erasure."""
+    findings: list[str] = []
+    consent = f"has_{audience.channel}_consent"
+    for header in file_columns(audience):
+        column = f"cast({quote(header)} as varchar)"
+        plain = con.execute(
+            f"select count(*) from {relation} where contains({column}, '@') "
+            f"or regexp_full_match(trim({column}), {literal(PHONE_LIKE)})"
+        ).fetchone()[0]
+        if plain:
+            findings.append(f"{name}: {plain} plaintext email or phone values in {header}")
+        if header in ADS_FILE_HEADERS.values():
+            bad = con.execute(
+                f"select count(*) from {relation} where {column} is not null "
+                f"and not regexp_full_match({column}, {literal(SHA256_HEX)})"
+            ).fetchone()[0]
+            if bad:
+                findings.append(f"{name}: {bad} values in {header} are not SHA-256 hex digests")
+    headers = set(file_columns(audience))
+    # Each match is a hash join against the consented people's hashed identifiers.
+    matches = []
+    if "Email" in headers:
+        matches.append(
+            "f.Email in (select sha256(lower(trim(email))) from marts.dim_customers "
+            f"where {consent} and email is not null)"
+        )
+    if "Phone" in headers:
+        matches.append(
+            "f.Phone in (select sha256(phone) from marts.dim_customers "
+            f"where {consent} and phone is not null)"
+        )
+    matched = " or ".join(f"coalesce({m}, false)" for m in matches) or "false"
+    unmatched = con.execute(f"select count(*) from {relation} f where not ({matched})")
+    unmatched = unmatched.fetchone()[0]
+    if unmatched:
+        findings.append(f"{name}: {unmatched} rows match no person with {audience.channel} consent")
+    if erasure and "Email" in headers:
+        erased = con.execute(
+            f"select count(*) from {relation} f where f.Email in ("
+            f"select sha256(email) from {ERASURE_REQUESTS} where email is not null)"
+        ).fetchone()[0]
+        if erased:
+            findings.append(f"{name}: {erased} rows of people with an erasure request")
+    return findings
+
+
+def audit_frequency_cap(
+    con: duckdb.DuckDBPyConnection,
+    staging: Path,
+    audiences: Iterable[Audience],
+    cap: int,
+) -> list[str]:
+    """People exported in more email audiences than the cap allows."""
+    email_files = [
+        read_relation(staging / f"{a.name}.parquet")
+        for a in audiences
+        if a.channel == "email" and (staging / f"{a.name}.parquet").is_file()
+    ]
+    if not email_files:
+        return []
+    union = " union all ".join(
+        f"select cast(person_id as varchar) as person_id from {r}" for r in email_files
+    )
+    over = con.execute(
+        f"select count(*) from (select person_id from ({union}) group by person_id "
+        f"having count(*) > {int(cap)})"
+    ).fetchone()[0]
+    return [f"{over} people are in more than {cap} email audiences"] if over else []

@@ -1,0 +1,38 @@
+"""The shape of an export folder: file names, formats, headers, digests.
+
+Shared by every step of the export, so staging, audit and publish agree on what a
+folder holds and how its files are named and fingerprinted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from warehouse.audiences import Audience
+
+#: Warehouse column -> header of the ads file (Google Customer Match hashed upload).
+ADS_FILE_HEADERS = {"email_sha256": "Email", "phone_sha256": "Phone"}
+FORMATS = ("parquet", "csv")
+MANIFEST = "manifest.json"
+PENDING_MANIFEST = ".manifest.pending.json"
+STAGING_PREFIX = ".tmp-"
+
+
+def file_columns(audience: Audience) -> list[str]:
+    """The header of the audience's export file, in order."""
+    if audience.channel == "ads":
+        return [ADS_FILE_HEADERS.get(c, c) for c in audience.columns]
+    return list(audience.columns)
+
+
+def file_sha256(path: Path) -> str:
+    """Lowercase hex SHA-256 of a file's bytes (the digest the manifest lists)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def check_run_date(run_date: str) -> str:
+    """The run date as ``YYYY-MM-DD``; raises ValueError for anything else."""
+    return dt.date.fromisoformat(run_date).isoformat()

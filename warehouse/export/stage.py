@@ -1,0 +1,101 @@
+"""Write every audience's files into a hidden folder with DuckDB ``COPY``.
+
+Rows come out in a stable order (every column, nulls last) from a connection on one
+thread, so the same audience tables always give the same bytes. The folder and its
+files are owner-only from the moment they exist (``PZ_EXPORT_FILE_MODE``), and CSV
+cells that a spreadsheet would run as a formula are neutralised (:mod:`.safe_csv`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from warehouse.audiences import Audience, load_audiences
+from warehouse.export.folders import clean_leftovers, export_modes, make_private_dir
+from warehouse.export.layout import (
+    FORMATS,
+    STAGING_PREFIX,
+    check_run_date,
+    file_columns,
+    file_sha256,
+)
+from warehouse.export.manifest import model_versions, write_pending
+from warehouse.export.query import export_query
+from warehouse.export.safe_csv import formula_cells, text_columns
+from warehouse.export.sql import connect_reproducible, literal
+
+log = logging.getLogger(__name__)
+
+COPY_OPTIONS = {"parquet": "format parquet, compression zstd", "csv": "format csv, header true"}
+
+
+def stage_exports(
+    duckdb_path: Path | str,
+    export_dir: Path | str,
+    run_date: str,
+    *,
+    generated_at: str | None = None,
+    audiences: Sequence[Audience] | None = None,
+) -> Path:
+    """Write every audience's files and the pending manifest into a hidden folder.
+
+    Args:
+        duckdb_path: The warehouse file (opened read-only).
+        export_dir: ``PZ_EXPORT_DIR``.
+        run_date: The run date, ``YYYY-MM-DD``.
+        generated_at: When the run that produced the files started (ISO 8601); it goes
+            into the manifest only.
+        audiences: The audiences to export (default: every declared one).
+
+    Returns:
+        The staged folder ``<export_dir>/.tmp-<run_date>-<random>``.
+    """
+    run_date = check_run_date(run_date)
+    export_dir = Path(export_dir)
+    modes = export_modes()
+    export_dir.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(export_dir, modes, exist_ok=True)
+    clean_leftovers(export_dir)
+    audiences = list(audiences) if audiences is not None else load_audiences()
+    staging = export_dir / f"{STAGING_PREFIX}{run_date}-{secrets.token_hex(4)}"
+    make_private_dir(staging, modes)
+    files: list[dict[str, Any]] = []
+    with connect_reproducible(duckdb_path) as con:
+        for audience in audiences:
+            query = export_query(audience)
+            text = text_columns(con, query)
+            csv_query = export_query(audience, neutralise=text)
+            neutralised = sum(formula_cells(con, f"({query})", column) for column in text)
+            if neutralised:
+                log.warning(
+                    "%s.csv: %d text cells would run as spreadsheet formulas; written with a "
+                    "leading single quote (the Parquet file keeps them as they are)",
+                    audience.name,
+                    neutralised,
+                )
+            for fmt in FORMATS:
+                path = staging / f"{audience.name}.{fmt}"
+                written = csv_query if fmt == "csv" else query
+                con.execute(f"copy ({written}) to {literal(str(path))} ({COPY_OPTIONS[fmt]})")
+                os.chmod(path, modes.file)
+                rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
+                files.append(
+                    {
+                        "file": path.name,
+                        "audience": audience.name,
+                        "channel": audience.channel,
+                        "format": fmt,
+                        "rows": rows,
+                        "sha256": file_sha256(path),
+                        "columns": file_columns(audience),
+                    }
+                )
+        versions = model_versions(con, run_date)
+    write_pending(staging, run_date, generated_at, files, versions, mode=modes.file)
+    log.info("staged %d files for %s in %s", len(files), run_date, staging)
+    return staging
