@@ -100,7 +100,7 @@ def test_published_folder_is_a_private_version(settings: Settings) -> None:
     assert stat.S_IMODE(version.stat().st_mode) == 0o700
     assert stat.S_IMODE((settings.export_dir / ".versions").stat().st_mode) == 0o700
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()}
-    assert len(modes) == 2 * len(load_audiences()) + 1
+    assert len(modes) == 2 * len(load_audiences(settings.dbt_target_dir / "manifest.json")) + 1
     assert set(modes.values()) == {0o600}
 
 
@@ -118,8 +118,11 @@ def test_formula_names_are_neutralised_in_real_exports(settings: Settings) -> No
             [payload, row[0]],
         )
     try:
-        staged = stage_exports(settings.duckdb_path, settings.export_dir, RUN_DATE)
-        audit_exports(settings.duckdb_path, staged, email_frequency_cap=2)
+        audiences = load_audiences(settings.dbt_target_dir / "manifest.json")
+        staged = stage_exports(
+            settings.duckdb_path, settings.export_dir, RUN_DATE, audiences=audiences
+        )
+        audit_exports(settings.duckdb_path, staged, email_frequency_cap=2, audiences=audiences)
         with (staged / "interested_shoppers.csv").open(newline="") as handle:
             names = {r["person_id"]: r["first_name"] for r in csv.DictReader(handle)}
         assert names[row[0]] == "'" + payload

@@ -1,5 +1,6 @@
 {#- One row: the run date and the vars this build ran with, typed, so Python reads the
-    figures dbt applied instead of parsing dbt_project.yml again. -#}
+    figures dbt applied instead of parsing dbt_project.yml again. A var holding a
+    mapping becomes one column per key, named <var>__<key>. -#}
 with final as (
     select
         {{ run_date() }} as run_date,
@@ -10,7 +11,14 @@ with final as (
         cast({{ var('session_timeout_minutes') }} as integer) as session_timeout_minutes,
         cast({{ var('interaction_half_life_days') }} as integer) as interaction_half_life_days,
         cast({{ var('feature_history_cutoffs') }} as integer) as feature_history_cutoffs,
-        cast({{ var('feature_history_spacing_days') }} as integer) as feature_history_spacing_days
+        cast({{ var('feature_history_spacing_days') }} as integer) as feature_history_spacing_days,
+        cast({{ var('churn_horizon_days') }} as integer) as churn_horizon_days,
+        cast({{ var('recs_holdout_days') }} as integer) as recs_holdout_days,
+        {#- One column per interaction type: interaction_weights__<type>. #}
+        {%- for interaction_type, weight in var('interaction_weights').items() %}
+        cast({{ weight }} as double) as interaction_weights__{{ interaction_type }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
 )
 
 select * from final
