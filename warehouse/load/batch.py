@@ -1,0 +1,174 @@
+"""Stage, validate and write one batch of files of one entity and layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import duckdb
+
+from warehouse.contract import METADATA_COLUMNS
+from warehouse.load.batching import Pending
+from warehouse.load.ledger import existing_columns
+from warehouse.load.read_csv import stage_csv
+from warehouse.load.read_jsonl import stage_jsonl
+from warehouse.load.read_parquet import stage_parquet
+from warehouse.load.results import FileResult
+from warehouse.load.rules import typed, violations
+from warehouse.load.sql import literal, quote
+
+DEFAULT_MAX_REJECT_RATE = 0.05
+#: The reject rate only fails a file with at least this many rejected rows, so one bad
+#: row in a ten-row delivery is quarantined rather than failing the file.
+DEFAULT_MIN_REJECTS_TO_FAIL = 10
+
+Stager = Callable[
+    [duckdb.DuckDBPyConnection, list[Pending], list[str]], tuple[dict[str, str], list[str]]
+]
+STAGERS: dict[str, Stager] = {"csv": stage_csv, "jsonl": stage_jsonl, "parquet": stage_parquet}
+
+_SCRATCH = (
+    ("view", "_src"),
+    ("view", "_numbered_lines"),
+    ("table", "_staged"),
+    ("table", "_lines"),
+    ("table", "_bad"),
+    ("table", "_batch"),
+    ("table", "_structural"),
+    ("table", "_suspect"),
+)
+
+
+def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temporary tables and views a batch leaves behind."""
+    con.execute("; ".join(f"drop {kind} if exists {name}" for kind, name in _SCRATCH))
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[Pending],
+    loaded_at: dt.datetime,
+    max_reject_rate: float,
+    min_rejects_to_fail: int,
+) -> list[FileResult]:
+    """Stage, validate and write files of one entity and layout, inside the caller's
+    transaction; return one result per file, in ``batch`` order.
+
+    A file whose reject rate is above the threshold fails alone: none of its rows are
+    written. A DuckDB error (an unreadable file) fails the whole batch; the caller then
+    loads its files one by one to tell which.
+    """
+    first = batch[0].file
+    ent, reader = first.entity, first.reader
+    con.execute(
+        "create or replace temp table _batch (_file_index integer, path varchar, "
+        "file varchar, sha varchar, extract_date date, ok boolean)"
+    )
+    con.executemany(
+        "insert into _batch values (?, ?, ?, ?, ?, true)",
+        [
+            [i, str(p.file.path), p.file.relpath, p.sha, p.file.extract_date]
+            for i, p in enumerate(batch)
+        ],
+    )
+    mapping, extras = STAGERS[reader](con, batch, list(batch[0].names))
+    present = set(mapping)
+    json_checked = reader == "jsonl"
+    rules = violations(ent, present, json_checked)
+    delivered = list(mapping) + [n.lower() for n in extras]
+    record_json = (
+        "_src._raw_line"
+        if reader == "jsonl"
+        else "to_json({" + ", ".join(f"{literal(n)}: _src.{quote(n)}" for n in delivered) + "})"
+    )
+    # One scan finds the (few) rows breaking any rule; the reasons are then worked out
+    # on those rows only.
+    any_rule = " or ".join(f"({r.condition})" for r in rules) or "false"
+    con.execute(f"create or replace temp table _suspect as select * from _src where {any_rule}")
+    con.execute(
+        "create or replace temp table _bad (_file_index integer, _row_number bigint, "
+        "column_name varchar, reason varchar, raw_text varchar)"
+    )
+    has_suspects = con.execute("select exists (select 1 from _suspect)").fetchone()[0]
+    for rule in rules if has_suspects else []:
+        con.execute(
+            f"insert into _bad select _src._file_index, _src._row_number, "
+            f"{literal(rule.column)}, {rule.reason}, {record_json}::varchar "
+            f"from _suspect as _src where {rule.condition}"
+        )
+    results = _account(con, batch, max_reject_rate, min_rejects_to_fail)
+
+    if extras:
+        existing = existing_columns(con, ent.table)
+        for name in extras:
+            if name.lower() not in existing:
+                con.execute(f"alter table raw.{ent.table} add column {quote(name.lower())} varchar")
+                existing.add(name.lower())
+    target = [c.name for c in ent.columns] + [n.lower() for n in extras]
+    values = [
+        typed(c, json_checked) if c.name in present else f"null::{c.type}" for c in ent.columns
+    ] + [f"_src.{quote(n.lower())}" for n in extras]
+    meta = ", ".join(quote(m) for m, _ in METADATA_COLUMNS)
+    con.execute(
+        f"""
+        insert into raw.{ent.table} ({", ".join(quote(t) for t in target)}, {meta})
+        select {", ".join(values)}, b.file, b.sha, b.extract_date, ?, _src._row_number
+        from _src join _batch b on b._file_index = _src._file_index and b.ok
+        anti join _bad on _bad._file_index = _src._file_index
+            and _bad._row_number = _src._row_number
+        """,
+        [loaded_at],
+    )
+    con.execute(
+        """
+        insert into raw._rejects
+        select b.file, b.sha, ?, ?, r._row_number + ?, r.column_name, r.reason, r.raw_text
+        from (
+            select _file_index, _row_number, column_name, reason, raw_text from _bad
+            union all
+            select _file_index, _row_number, null, reason, raw_text from _structural
+        ) r join _batch b on b._file_index = r._file_index and b.ok
+        order by r._file_index, r._row_number, r.column_name
+        """,
+        # CSV lines count the header; JSON lines and Parquet rows are counted from 1.
+        [ent.source, ent.name, 1 if reader == "csv" else 0],
+    )
+    return results
+
+
+def _account(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[Pending],
+    max_reject_rate: float,
+    min_rejects_to_fail: int,
+) -> list[FileResult]:
+    """Per-file counts of the staged batch; a file over the reject rate is marked not ok."""
+    counts = con.execute(
+        """
+        select b._file_index, coalesce(v.n, 0), coalesce(s.n, 0), coalesce(x.n, 0)
+        from _batch b
+        left join (select _file_index, count(*) as n from _src group by 1) v using (_file_index)
+        left join (select _file_index, count(*) as n from _structural group by 1) s
+            using (_file_index)
+        left join (select _file_index, count(distinct _row_number) as n from _bad group by 1) x
+            using (_file_index)
+        order by 1
+        """
+    ).fetchall()
+    results: list[FileResult] = []
+    for (index, n_valid, n_structural, n_semantic), pending in zip(counts, batch, strict=True):
+        rows_read = n_valid + n_structural
+        rows_rejected = n_semantic + n_structural
+        relpath = pending.file.relpath
+        if rows_rejected >= min_rejects_to_fail and rows_rejected / rows_read > max_reject_rate:
+            error = (
+                f"{rows_rejected} of {rows_read} rows rejected "
+                f"({rows_rejected / rows_read:.1%} > {max_reject_rate:.1%})"
+            )
+            con.execute("update _batch set ok = false where _file_index = ?", [index])
+            results.append(FileResult(relpath, "failed", error=error))
+        else:
+            results.append(
+                FileResult(relpath, "loaded", rows_read, rows_read - rows_rejected, rows_rejected)
+            )
+    return results

@@ -1,0 +1,80 @@
+"""The JSON-lines reader: each line read whole, then parsed by DuckDB's JSON functions."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.load.batching import Pending
+from warehouse.load.sql import literal, paths_list, quote
+
+#: Record separator: a byte that never occurs in a JSON line, so DuckDB's CSV reader
+#: hands each line over whole.
+_LINE_DELIMITER = "\x1e"
+
+
+def stage_jsonl(
+    con: duckdb.DuckDBPyConnection, batch: list[Pending], names: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Read JSON-lines files line by line into ``_src``; broken lines are quarantined.
+
+    ``_src`` holds ``_file_index``, ``_row_number`` (the line number), ``_raw_line`` and
+    one column per contract column; lines that are not a JSON object go to
+    ``_structural``.
+
+    Returns:
+        Contract column -> itself (JSON fields are looked up by their contract name),
+        and no extra names.
+    """
+    del names
+    cols = batch[0].file.entity.columns
+    paths = ", ".join(literal(f"$.{c.name}") for c in cols)
+    # json_extract returns every field as JSON (objects ready for their JSON columns);
+    # scalar fields are then unquoted from their small JSON texts, and a JSON null
+    # becomes SQL NULL.
+    # Rows are stored in the order read (file by file, line by line), so a row's id less
+    # its file's first id is its line number in the file.
+    con.execute(
+        f"""
+        create or replace temp table _lines as
+        select file_index::integer as _file_index, line,
+               case when left(ltrim(line), 1) = '{{' and json_valid(line)
+                    then json_extract(line, [{paths}]) end as s
+        from read_csv({paths_list([p.file.path for p in batch])}, columns={{'line': 'VARCHAR'}},
+            header=false, auto_detect=false, delim={literal(_LINE_DELIMITER)}, quote='',
+            escape='', parallel=false, strict_mode=false)
+        """
+    )
+    con.execute(
+        """
+        create or replace temp view _numbered_lines as
+        select l._file_index, l.rowid - f.base as _row_number, l.line, l.s
+        from _lines l
+        join (select _file_index, min(rowid) - 1 as base from _lines group by 1) f
+            using (_file_index)
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table _structural as
+        select _file_index, _row_number, 'broken JSON line' as reason, line as raw_text
+        from _numbered_lines
+        where s is null and line is not null and trim(line) <> ''
+        """
+    )
+    selected = ", ".join(
+        (
+            f"case when s[{i + 1}]::varchar <> 'null' then s[{i + 1}] end"
+            if c.type == "JSON"
+            else f"s[{i + 1}] ->> '$'"
+        )
+        + f" as {quote(c.name)}"
+        for i, c in enumerate(cols)
+    )
+    con.execute(
+        f"""
+        create or replace temp view _src as
+        select _file_index, _row_number, line as _raw_line, {selected}
+        from _numbered_lines where s is not null
+        """
+    )
+    return {c.name: c.name for c in cols}, []
