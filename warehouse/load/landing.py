@@ -62,12 +62,15 @@ def load_landing(
         ensure_raw_tables(con)
         ledger = Ledger(con, loaded_at)
 
-        def fail(f: ExtractFile, sha: str, size: int, message: str) -> None:
+        def fail(f: ExtractFile, sha: str | None, size: int | None, message: str) -> None:
             results[f.relpath] = ledger.fail(f, sha, size, message)
             log.error("failed %s: %s", f.relpath, message)
 
         pending: list[Pending] = []
         for f in files:
+            if f.refused:
+                fail(f, None, None, f.problem or "refused")
+                continue
             sha = sha256_file(f.path)
             # A failed file is tried again (and reported again) until it is fixed.
             if ledger.is_loaded(f, sha):
@@ -125,8 +128,8 @@ def _inspect(con: duckdb.DuckDBPyConnection, f: ExtractFile) -> list[str]:
         FileError: The file is not in an extract-date folder, cannot be read, or lacks
             a required column.
     """
-    if f.extract_date is None:
-        raise FileError("not in an extract-date folder (<source>/<YYYY-MM-DD>/<entity>.<ext>)")
+    if f.problem is not None:
+        raise FileError(f.problem)
     names: list[str] = []
     if f.reader == "csv":
         names = csv_header(f.path)

@@ -98,13 +98,17 @@ class Ledger:
         """This version of the file loaded before (a failed one is tried again)."""
         return self._seen.get((f.relpath, sha)) == "loaded"
 
-    def fail(self, f: ExtractFile, sha: str, size: int, message: str) -> FileResult:
-        """Record a failed file in its own transaction, replacing its earlier failure."""
+    def fail(self, f: ExtractFile, sha: str | None, size: int | None, message: str) -> FileResult:
+        """Record a failed file in its own transaction, replacing its earlier failure.
+
+        A refused file (never opened) has no sha256 and no size.
+        """
         result = FileResult(f.relpath, "failed", error=message)
         self._con.execute("begin transaction")
         if f.relpath in self._seen_files:
             self._con.execute(
-                "delete from raw._loads where file = ? and file_sha256 = ?", [f.relpath, sha]
+                "delete from raw._loads where file = ? and file_sha256 is not distinct from ?",
+                [f.relpath, sha],
             )
         self._insert(f, sha, size, result)
         self._con.execute("commit")
@@ -134,7 +138,9 @@ class Ledger:
                 )
         self._insert(f, sha, size, result)
 
-    def _insert(self, f: ExtractFile, sha: str, size: int, result: FileResult) -> None:
+    def _insert(
+        self, f: ExtractFile, sha: str | None, size: int | None, result: FileResult
+    ) -> None:
         self._con.execute(
             "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
