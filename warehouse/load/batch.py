@@ -9,6 +9,7 @@ import duckdb
 
 from warehouse.contract import METADATA_COLUMNS
 from warehouse.load.batching import Pending
+from warehouse.load.columns import extra_column_name
 from warehouse.load.ledger import existing_columns
 from warehouse.load.read_csv import stage_csv
 from warehouse.load.read_jsonl import stage_jsonl
@@ -75,7 +76,9 @@ def load_batch(
     present = set(mapping)
     json_checked = reader == "jsonl"
     rules = violations(ent, present, json_checked)
-    delivered = list(mapping) + [n.lower() for n in extras]
+    taken = {name.lower() for name in extras}
+    kept = [extra_column_name(n, taken) for n in extras]
+    delivered = list(mapping) + kept
     record_json = (
         "_src._raw_line"
         if reader == "jsonl"
@@ -98,16 +101,16 @@ def load_batch(
         )
     results = _account(con, batch, max_reject_rate, min_rejects_to_fail)
 
-    if extras:
+    if kept:
         existing = existing_columns(con, ent.table)
-        for name in extras:
-            if name.lower() not in existing:
-                con.execute(f"alter table raw.{ent.table} add column {quote(name.lower())} varchar")
-                existing.add(name.lower())
-    target = [c.name for c in ent.columns] + [n.lower() for n in extras]
+        for name in kept:
+            if name not in existing:
+                con.execute(f"alter table raw.{ent.table} add column {quote(name)} varchar")
+                existing.add(name)
+    target = [c.name for c in ent.columns] + kept
     values = [
         typed(c, json_checked) if c.name in present else f"null::{c.type}" for c in ent.columns
-    ] + [f"_src.{quote(n.lower())}" for n in extras]
+    ] + [f"_src.{quote(n)}" for n in kept]
     meta = ", ".join(quote(m) for m, _ in METADATA_COLUMNS)
     con.execute(
         f"""
@@ -169,6 +172,13 @@ def _account(
             results.append(FileResult(relpath, "failed", error=error))
         else:
             results.append(
-                FileResult(relpath, "loaded", rows_read, rows_read - rows_rejected, rows_rejected)
+                FileResult(
+                    relpath,
+                    "loaded",
+                    rows_read,
+                    rows_read - rows_rejected,
+                    rows_rejected,
+                    warnings=list(pending.warnings),
+                )
             )
     return results

@@ -21,12 +21,20 @@ class Pending:
         sha: Its sha256.
         size: Its size in bytes.
         names: Delivered column names (CSV header, Parquet schema); empty for JSON lines.
+        warnings: What was found off before reading the rows (see ``FileResult``).
     """
 
     file: ExtractFile
     sha: str
     size: int
     names: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The contract columns the file delivers, by their contract names."""
+        by_key = {c.name.lower(): c.name for c in self.file.entity.columns}
+        return tuple(by_key[n.lower()] for n in self.names if n.lower() in by_key)
 
     @property
     def key(self) -> tuple[str, str, str, tuple[str, ...]]:

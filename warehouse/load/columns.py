@@ -9,9 +9,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.contract import Entity
+from warehouse.contract import METADATA_COLUMNS, Entity
 from warehouse.load.errors import FileError
 from warehouse.load.sql import literal
+
+_METADATA = {name for name, _ in METADATA_COLUMNS}
 
 
 def csv_header(path: Path) -> list[str]:
@@ -22,10 +24,25 @@ def csv_header(path: Path) -> list[str]:
             first = fh.readline(1 << 20)
     except (OSError, EOFError) as exc:
         raise FileError(f"unreadable: {exc}") from exc
-    text = first.decode("utf-8-sig", errors="replace").strip("\r\n")
+    # A file with CR-only line ends has no LF: its header ends at the first CR.
+    text = first.decode("utf-8-sig", errors="replace").split("\r")[0].strip("\n")
     if not text.strip():
         raise FileError("empty file with no header")
-    return [name.strip() for name in next(csv.reader(io.StringIO(text)))]
+    try:
+        return [name.strip() for name in next(csv.reader(io.StringIO(text)))]
+    except csv.Error as exc:
+        raise FileError(f"unreadable header: {exc}") from exc
+
+
+def extra_column_name(name: str, taken: set[str]) -> str:
+    """The raw column an extra delivered column is kept in: its lower-case name, or
+    ``delivered<name>`` when that is one of the loader's own metadata columns."""
+    column = name.lower()
+    if column in _METADATA:
+        column = "delivered" + column
+        while column in taken:
+            column = "_" + column
+    return column
 
 
 def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -42,7 +59,7 @@ def match_columns(ent: Entity, names: list[str]) -> tuple[dict[str, str], list[s
 
     Returns:
         The mapping, and the delivered names that are not contract columns (kept in
-        raw as text), first spelling of each.
+        raw as text, see :func:`extra_column_name`), first spelling of each.
 
     Raises:
         FileError: A required contract column is not delivered.

@@ -17,7 +17,12 @@ from warehouse.load.batch import (
     load_batch,
 )
 from warehouse.load.batching import DEFAULT_BATCH_BYTES, Pending, plan_batches
-from warehouse.load.columns import csv_header, match_columns, parquet_columns
+from warehouse.load.columns import (
+    csv_header,
+    extra_column_name,
+    match_columns,
+    parquet_columns,
+)
 from warehouse.load.discover import ExtractFile, discover
 from warehouse.load.errors import FileError
 from warehouse.load.ledger import Ledger, ensure_raw_tables
@@ -82,17 +87,19 @@ def load_landing(
             except FileError as exc:
                 fail(f, sha, size, str(exc))
                 continue
-            pending.append(Pending(f, sha, size, tuple(names)))
+            pending.append(Pending(f, sha, size, tuple(names), tuple(_renamed_extras(f, names))))
 
         def load(batch: list[Pending]) -> list[FileResult]:
             batch_results = load_batch(con, batch, loaded_at, max_reject_rate, min_rejects_to_fail)
             for p, result in zip(batch, batch_results, strict=True):
-                ledger.record(p.file, p.sha, p.size, result)
+                ledger.record(p.file, p.sha, p.size, result, p.columns)
             return batch_results
 
         def done(batch: list[Pending], batch_results: list[FileResult], elapsed: float) -> None:
             for result in batch_results:
                 results[result.file] = result
+                for warning in result.warnings:
+                    log.warning("%s: %s", result.file, warning)
                 if result.status == "loaded":
                     log.info(
                         "loaded %s: %d rows, %d rejected",
@@ -119,6 +126,18 @@ def load_landing(
         drop_scratch(con)
     summary.results = [results[f.relpath] for f in files]
     return summary
+
+
+def _renamed_extras(f: ExtractFile, names: list[str]) -> list[str]:
+    """Warnings for extra columns kept under another name (they clash with the loader's)."""
+    _, extras = match_columns(f.entity, names) if names else ({}, [])
+    taken = {n.lower() for n in extras}
+    return [
+        f"extra column {name} is kept as {extra_column_name(name, taken)} "
+        "(the loader's own column has that name)"
+        for name in extras
+        if extra_column_name(name, taken) != name.lower()
+    ]
 
 
 def _inspect(con: duckdb.DuckDBPyConnection, f: ExtractFile) -> list[str]:

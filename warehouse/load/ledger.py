@@ -29,6 +29,10 @@ LOADS_COLUMNS = (
     ("status", "VARCHAR"),
     ("error", "VARCHAR"),
     ("loaded_at", "TIMESTAMPTZ"),
+    ("warnings", "VARCHAR"),
+    ("duplicate_keys", "BIGINT"),
+    ("future_timestamps", "BIGINT"),
+    ("columns", "VARCHAR[]"),
 )
 REJECTS_COLUMNS = (
     ("file", "VARCHAR"),
@@ -63,6 +67,9 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_ddl(ent.table, raw_columns(ent)))
     con.execute(_ddl("_loads", LOADS_COLUMNS))
     con.execute(_ddl("_rejects", REJECTS_COLUMNS))
+    # A warehouse written before a ledger column existed gets it, empty for old rows.
+    for name, type_ in LOADS_COLUMNS:
+        con.execute(f"alter table raw._loads add column if not exists {quote(name)} {type_}")
 
 
 def existing_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -114,7 +121,14 @@ class Ledger:
         self._con.execute("commit")
         return result
 
-    def record(self, f: ExtractFile, sha: str, size: int, result: FileResult) -> None:
+    def record(
+        self,
+        f: ExtractFile,
+        sha: str,
+        size: int,
+        result: FileResult,
+        columns: tuple[str, ...] = (),
+    ) -> None:
         """Record a file's result inside the caller's transaction.
 
         A changed file that loaded replaces its earlier versions' rows, rejects and
@@ -136,13 +150,20 @@ class Ledger:
                 con.execute(
                     "delete from raw._loads where file = ? and file_sha256 = ?", [f.relpath, sha]
                 )
-        self._insert(f, sha, size, result)
+        self._insert(f, sha, size, result, columns)
 
     def _insert(
-        self, f: ExtractFile, sha: str | None, size: int | None, result: FileResult
+        self,
+        f: ExtractFile,
+        sha: str | None,
+        size: int | None,
+        result: FileResult,
+        columns: tuple[str, ...] = (),
     ) -> None:
+        names = ", ".join(quote(name) for name, _ in LOADS_COLUMNS)
+        marks = ", ".join("?" for _ in LOADS_COLUMNS)
         self._con.execute(
-            "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into raw._loads ({names}) values ({marks})",
             [
                 f.relpath,
                 f.entity.source,
@@ -156,5 +177,9 @@ class Ledger:
                 result.status,
                 result.error,
                 self.loaded_at,
+                "; ".join(result.warnings) or None,
+                result.duplicate_keys,
+                result.future_timestamps,
+                list(columns) or None,
             ],
         )

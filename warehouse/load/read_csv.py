@@ -5,8 +5,12 @@ from __future__ import annotations
 import duckdb
 
 from warehouse.load.batching import Pending
-from warehouse.load.columns import match_columns
+from warehouse.load.columns import extra_column_name, match_columns
 from warehouse.load.sql import literal, paths_list, quote
+
+#: The longest record the readers take (a 10 MB JSON document in one field is valid
+#: data); DuckDB's default is 2 MB.
+MAX_RECORD_BYTES = 64 << 20
 
 
 def stage_csv(
@@ -34,6 +38,7 @@ def stage_csv(
         select file_index::integer as _file_index, *
         from read_csv({paths_list([p.file.path for p in batch])}, columns={{{columns}}},
             header=true, auto_detect=false, delim=',', quote='"', escape='"', parallel=false,
+            max_line_size={MAX_RECORD_BYTES},
             store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans')
         """
     )
@@ -53,8 +58,9 @@ def stage_csv(
         """
     )
     position = {name: i for i, name in enumerate(names)}
-    selected = [f"c{position[delivered]} as {quote(col)}" for col, delivered in mapping.items()] + [
-        f"c{position[name]} as {quote(name.lower())}" for name in extras
+    taken = {name.lower() for name in extras}
+    selected = [f"c{position[d]} as {quote(col)}" for col, d in mapping.items()] + [
+        f"c{position[n]} as {quote(extra_column_name(n, taken))}" for n in extras
     ]
     con.execute(
         f"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse.load.batching import Pending
+from warehouse.load.read_csv import MAX_RECORD_BYTES
 from warehouse.load.sql import literal, paths_list, quote
 
 #: Record separator: a byte that never occurs in a JSON line, so DuckDB's CSV reader
@@ -41,7 +42,7 @@ def stage_jsonl(
                     then json_extract(line, [{paths}]) end as s
         from read_csv({paths_list([p.file.path for p in batch])}, columns={{'line': 'VARCHAR'}},
             header=false, auto_detect=false, delim={literal(_LINE_DELIMITER)}, quote='',
-            escape='', parallel=false, strict_mode=false)
+            escape='', parallel=false, strict_mode=false, max_line_size={MAX_RECORD_BYTES})
         """
     )
     con.execute(

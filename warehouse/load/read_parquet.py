@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse.load.batching import Pending
-from warehouse.load.columns import match_columns
+from warehouse.load.columns import extra_column_name, match_columns
 from warehouse.load.sql import paths_list, quote
 
 
@@ -21,8 +21,9 @@ def stage_parquet(
         Contract column -> delivered name, and the extra delivered names.
     """
     mapping, extras = match_columns(batch[0].file.entity, names)
+    taken = {name.lower() for name in extras}
     selected = [f"{quote(d)}::varchar as {quote(c)}" for c, d in mapping.items()] + [
-        f"{quote(n)}::varchar as {quote(n.lower())}" for n in extras
+        f"{quote(n)}::varchar as {quote(extra_column_name(n, taken))}" for n in extras
     ]
     con.execute(
         "create or replace temp table _structural "

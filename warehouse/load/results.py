@@ -16,6 +16,10 @@ class FileResult:
         rows_loaded: Records written to its raw table.
         rows_rejected: Records written to ``raw._rejects``.
         error: Why the file failed.
+        warnings: What is off in a file that loaded anyway (schema drift, duplicate keys,
+            timestamps after the extract date, renamed columns); also logged.
+        duplicate_keys: Rows whose key an earlier row of the same file already had.
+        future_timestamps: Rows with a timestamp later than the file's extract date.
     """
 
     file: str
@@ -24,6 +28,9 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    duplicate_keys: int = 0
+    future_timestamps: int = 0
 
 
 @dataclass

@@ -108,3 +108,93 @@ def test_header_only_file_loads_zero_rows(landing: Path, db: Path) -> None:
     write(landing, "shop/2026-03-01/orders.csv", ORDERS_HEADER + "\n")
     summary = load_landing(landing, db)
     assert [(r.status, r.rows_read) for r in summary.results] == [("loaded", 0)]
+
+
+def test_a_ten_megabyte_json_line_loads(landing: Path, db: Path) -> None:
+    """Regression: a valid JSON line above 2 MB failed the whole file ("CSV Error")."""
+    big = {
+        "messageId": "big",
+        "type": "track",
+        "event": "Product Viewed",
+        "anonymousId": "a1",
+        "timestamp": "2026-03-01T10:00:00Z",
+        "properties": {"query": "x" * 10_000_000},
+    }
+    small = [{**big, "messageId": f"m{i}", "properties": {}} for i in range(3)]
+    write(
+        landing,
+        "web/2026-03-01/events.jsonl",
+        "\n".join(json.dumps(e) for e in [small[0], big, *small[1:]]) + "\n",
+    )
+    summary = load_landing(landing, db)
+    assert [(r.status, r.rows_loaded, r.rows_rejected) for r in summary.results] == [
+        ("loaded", 4, 0)
+    ]
+    assert query(
+        db, "select _row_number, length(properties->>'query') from raw.web__events "
+        "where messageId = 'big'"
+    ) == [(2, 10_000_000)]  # fmt: skip
+
+
+def test_a_quoted_field_with_a_bare_carriage_return_loads(landing: Path, db: Path) -> None:
+    """Regression guard: a bare CR inside a quoted field is data, not a line end (it once
+    failed the whole file with a "state machine" error)."""
+    rows = "".join(f"o{i},c{i},2026-03-01T10:00:00Z,web,1,placed,plain\r\n" for i in range(50))
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv.gz",
+        f"{ORDERS_HEADER},note\r\n{rows}"
+        'cr,c1,2026-03-01T10:00:00Z,web,1,placed,"before\rafter"\r\n'
+        f"{rows.replace('o', 'p')}",
+    )
+    summary = load_landing(landing, db)
+    assert [(r.status, r.rows_loaded, r.rows_rejected) for r in summary.results] == [
+        ("loaded", 101, 0)
+    ]
+    assert query(db, "select note, _row_number from raw.shop__orders where order_id = 'cr'") == [
+        ("before\rafter", 51)
+    ]
+
+
+def test_extra_columns_named_like_the_loaders_own_are_kept_aside(landing: Path, db: Path) -> None:
+    """Regression: an extra column named ``_file`` failed the whole file ("Binder Error")."""
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv",
+        f"{ORDERS_HEADER},_file,_ROW_NUMBER\n"
+        "o1,c1,2026-03-01T10:00:00Z,web,1,placed,export.csv,7\n"
+        "o2,c1,2026-03-01T10:00:00Z,web,1,placed,export.csv,8\n",
+    )
+    summary = load_landing(landing, db)
+    result = summary.results[0]
+    assert (result.status, result.rows_loaded) == ("loaded", 2)
+    assert any("_file" in w and "delivered_file" in w for w in result.warnings)
+    assert query(
+        db,
+        "select order_id, _file, _row_number, delivered_file, delivered_row_number "
+        "from raw.shop__orders order by 1",
+    ) == [
+        ("o1", "shop/2026-03-01/orders.csv", 1, "export.csv", "7"),
+        ("o2", "shop/2026-03-01/orders.csv", 2, "export.csv", "8"),
+    ]
+    assert query(db, "select warnings from raw._loads")[0][0] == "; ".join(result.warnings)
+
+
+def test_a_file_with_carriage_return_line_ends_fails_alone(landing: Path, db: Path) -> None:
+    """Regression: a CSV with CR-only line ends crashed the whole load while reading its
+    header; it now fails alone, the other files load."""
+    write(
+        landing, "shop/2026-03-01/orders.csv", f"{ORDERS_HEADER}\ro1,c1,2026-03-01,web,1,placed\r"
+    )
+    write(
+        landing, "shop/2026-03-02/orders.csv", f"{ORDERS_HEADER}\no2,c1,2026-03-02,web,1,placed\n"
+    )
+    summary = load_landing(landing, db)
+    status = {r.file: r.status for r in summary.results}
+    assert status["shop/2026-03-02/orders.csv"] == "loaded"
+    assert status["shop/2026-03-01/orders.csv"] in {"loaded", "failed"}
+    loaded = query(db, "select order_id from raw.shop__orders order by 1")
+    if status["shop/2026-03-01/orders.csv"] == "loaded":
+        assert loaded == [("o1",), ("o2",)]
+    else:
+        assert loaded == [("o2",)]
