@@ -51,13 +51,16 @@ def load_batch(
     loaded_at: dt.datetime,
     max_reject_rate: float,
     min_rejects_to_fail: int,
+    earliest_date: dt.date | None = None,
 ) -> list[FileResult]:
     """Stage, validate and write files of one entity and layout, inside the caller's
     transaction; return one result per file, in ``batch`` order.
 
     A file whose reject rate is above the threshold fails alone: none of its rows are
     written. A DuckDB error (an unreadable file) fails the whole batch; the caller then
-    loads its files one by one to tell which.
+    loads its files one by one to tell which. Rows of a file that repeat a key, and rows
+    timestamped after the file's extract date, load and are counted in the file's
+    result, with a warning.
     """
     first = batch[0].file
     ent, reader = first.entity, first.reader
@@ -75,7 +78,7 @@ def load_batch(
     mapping, extras = STAGERS[reader](con, batch, list(batch[0].names))
     present = set(mapping)
     json_checked = reader == "jsonl"
-    rules = violations(ent, present, json_checked)
+    rules = violations(ent, present, json_checked, earliest_date)
     taken = {name.lower() for name in extras}
     kept = [extra_column_name(n, taken) for n in extras]
     delivered = list(mapping) + kept
@@ -100,6 +103,8 @@ def load_batch(
             f"from _suspect as _src where {rule.condition}"
         )
     results = _account(con, batch, max_reject_rate, min_rejects_to_fail)
+    _count_duplicates(con, batch, present, results)
+    _count_future(con, batch, present, json_checked, results)
 
     if kept:
         existing = existing_columns(con, ent.table)
@@ -137,6 +142,80 @@ def load_batch(
         [ent.source, ent.name, 1 if reader == "csv" else 0],
     )
     return results
+
+
+def _valid_rows() -> str:
+    """The staged rows that pass every rule, as a FROM clause over ``_src``."""
+    return (
+        "_src anti join _bad on _bad._file_index = _src._file_index "
+        "and _bad._row_number = _src._row_number"
+    )
+
+
+def _count_duplicates(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[Pending],
+    present: set[str],
+    results: list[FileResult],
+) -> None:
+    """Count, per file, the valid rows whose key an earlier row of the file already had."""
+    key = batch[0].file.entity.record_key
+    if not key or not set(key) <= present:
+        return
+    cols = ", ".join(f"_src.{quote(k)}" for k in key)
+    counts = dict(
+        con.execute(
+            f"""
+            select _file_index, sum(n - 1) from (
+                select _src._file_index, {cols}, count(*) as n
+                from {_valid_rows()}
+                group by all having count(*) > 1
+            ) group by 1
+            """
+        ).fetchall()
+    )
+    for index, result in enumerate(results):
+        n = int(counts.get(index, 0))
+        if n and result.status == "loaded":
+            result.duplicate_keys = n
+            result.warnings.append(
+                f"{n} rows repeat a key ({', '.join(key)}) of an earlier row of the file"
+            )
+
+
+def _count_future(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[Pending],
+    present: set[str],
+    json_checked: bool,
+    results: list[FileResult],
+) -> None:
+    """Count, per file, the valid rows with a timestamp after the file's extract date."""
+    ent = batch[0].file.entity
+    stamps = [c for c in ent.columns if c.type == "TIMESTAMPTZ" and c.name in present]
+    if not stamps:
+        return
+    later = " or ".join(
+        f"{typed(c, json_checked)} >= b.extract_date + interval 1 day" for c in stamps
+    )
+    counts = dict(
+        con.execute(
+            f"""
+            select _src._file_index, count(*)
+            from {_valid_rows()} join _batch b on b._file_index = _src._file_index
+            where {later}
+            group by 1
+            """
+        ).fetchall()
+    )
+    for index, (result, pending) in enumerate(zip(results, batch, strict=True)):
+        n = int(counts.get(index, 0))
+        if n and result.status == "loaded":
+            result.future_timestamps = n
+            result.warnings.append(
+                f"{n} rows have a timestamp ({', '.join(c.name for c in stamps)}) after "
+                f"the extract date {pending.file.extract_date}"
+            )
 
 
 def _account(

@@ -28,6 +28,7 @@ from warehouse.load.errors import FileError
 from warehouse.load.ledger import Ledger, ensure_raw_tables
 from warehouse.load.results import FileResult, LoadSummary
 from warehouse.load.retry import run_batches
+from warehouse.settings import load_settings
 
 log = logging.getLogger("warehouse.load")
 
@@ -39,6 +40,7 @@ def load_landing(
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
     min_rejects_to_fail: int = DEFAULT_MIN_REJECTS_TO_FAIL,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
+    earliest_date: dt.date | None = None,
 ) -> LoadSummary:
     """Load every new or changed extract file under ``landing_dir`` into ``raw``.
 
@@ -49,6 +51,8 @@ def load_landing(
         min_rejects_to_fail: …provided it has at least this many rejected rows.
         batch_bytes: Files of one entity are read together, up to about this much
             uncompressed text at a time.
+        earliest_date: Timestamps before this day are rejected; the configured
+            ``PZ_LOAD_EARLIEST_DATE`` (1970-01-01) when omitted.
 
     Returns:
         What happened to each file, in discovery order. Failed files are listed in
@@ -56,6 +60,8 @@ def load_landing(
         exits with status 1).
     """
     landing_dir = Path(landing_dir)
+    settings = load_settings()
+    earliest = earliest_date or settings.load_earliest_date
     summary = LoadSummary()
     files, summary.ignored = discover(landing_dir) if landing_dir.exists() else ([], [])
     for rel in summary.ignored:
@@ -90,7 +96,9 @@ def load_landing(
             pending.append(Pending(f, sha, size, tuple(names), tuple(_renamed_extras(f, names))))
 
         def load(batch: list[Pending]) -> list[FileResult]:
-            batch_results = load_batch(con, batch, loaded_at, max_reject_rate, min_rejects_to_fail)
+            batch_results = load_batch(
+                con, batch, loaded_at, max_reject_rate, min_rejects_to_fail, earliest
+            )
             for p, result in zip(batch, batch_results, strict=True):
                 ledger.record(p.file, p.sha, p.size, result, p.columns)
             return batch_results

@@ -6,6 +6,7 @@ reject reason, so one scan finds the rows that break any rule.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from warehouse.contract import Column, Entity
@@ -63,13 +64,17 @@ def _blank_is_null(name: str) -> str:
     return f"nullif(trim(_src.{quote(name)}), '')"
 
 
-def violations(ent: Entity, present: set[str], json_checked: bool) -> list[Rule]:
+def violations(
+    ent: Entity, present: set[str], json_checked: bool, earliest: dt.date | None = None
+) -> list[Rule]:
     """Every contract rule of ``ent`` that applies to the delivered columns.
 
     Args:
         ent: The contract entity.
         present: The contract columns the file delivers; rules on the others are moot.
         json_checked: The rows come from parsed JSON lines (see :func:`typed`).
+        earliest: A timestamp before this day (UTC) is rejected: year 0001 or 1900 is a
+            placeholder or an error, never an event the shop saw.
     """
     rules: list[Rule] = []
     for col in ent.columns:
@@ -91,6 +96,15 @@ def violations(ent: Entity, present: set[str], json_checked: bool) -> list[Rule]
                     col.name,
                     f"{raw} is not null and {value} is null",
                     f"'cannot read ' || {literal(type_hint(col))} || ' from ' || {raw}",
+                )
+            )
+        if col.type == "TIMESTAMPTZ" and earliest is not None:
+            rules.append(
+                Rule(
+                    col.name,
+                    f"{value} < {literal(earliest.isoformat())}::timestamptz",
+                    f"'timestamp ' || {raw} || ' before the earliest accepted date "
+                    f"{earliest.isoformat()}'",
                 )
             )
         if col.accepted:

@@ -3,7 +3,10 @@ file replaces its earlier rows, a failure is reported until fixed."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from warehouse.contract import ENTITIES
 from warehouse.load import load_landing
@@ -59,3 +62,66 @@ def test_failed_file_is_reported_again_until_fixed(landing: Path, db: Path) -> N
     assert len(load_landing(landing, db).failed) == 1
     assert len(load_landing(landing, db).failed) == 1
     assert query(db, "select count(*) from raw._loads") == [(1,)]
+
+
+def test_timestamps_after_the_extract_date_are_reported(
+    landing: Path, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: records dated after their delivery's extract date loaded unremarked."""
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv",
+        f"{ORDERS_HEADER},updated_at\n"
+        "o1,c1,2026-03-01T23:59:59Z,web,1,placed,2026-03-01T23:00:00Z\n"
+        "o2,c1,2026-03-02T00:00:01Z,web,1,placed,\n"
+        "o3,c1,2026-03-01T10:00:00Z,web,1,placed,2027-01-01T00:00:00Z\n"
+        "o4,c1,2026-03-05T10:00:00Z,web,1,placed,2026-03-05T10:00:00Z\n",
+    )
+    with caplog.at_level(logging.WARNING):
+        summary = load_landing(landing, db)
+    result = summary.results[0]
+    assert (result.status, result.rows_loaded, result.future_timestamps) == ("loaded", 4, 3)
+    assert query(db, "select future_timestamps, warnings from raw._loads") == [
+        (3, result.warnings[0])
+    ]
+    assert "3 rows" in result.warnings[0] and "2026-03-01" in result.warnings[0]
+    assert "shop/2026-03-01/orders.csv" in caplog.text and "3 rows" in caplog.text
+
+
+def test_duplicate_keys_inside_one_file_are_reported(
+    landing: Path, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: duplicate keys inside one file were neither flagged nor rejected."""
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv",
+        f"{ORDERS_HEADER}\n"
+        "o1,c1,2026-03-01T10:00:00Z,web,1,placed\n"
+        "o1,c1,2026-03-01T11:00:00Z,web,1,shipped\n"
+        "o2,c1,2026-03-01T10:00:00Z,web,1,placed\n"
+        "o1,c1,2026-03-01T12:00:00Z,web,1,delivered\n",
+    )
+    write(
+        landing,
+        "shop/2026-03-01/order_items.csv",
+        "order_id,line_number,product_id,quantity,unit_price\n"
+        "o1,1,p1,1,1\no1,2,p1,1,1\no2,1,p1,1,1\no1,2,p2,1,1\n",
+    )
+    write(
+        landing, "shop/2026-03-02/orders.csv", f"{ORDERS_HEADER}\no1,c1,2026-03-02,web,1,placed\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        summary = load_landing(landing, db)
+    assert {r.file: r.duplicate_keys for r in summary.results} == {
+        "shop/2026-03-01/order_items.csv": 1,
+        "shop/2026-03-01/orders.csv": 2,
+        "shop/2026-03-02/orders.csv": 0,
+    }
+    assert query(db, "select file, duplicate_keys from raw._loads order by file") == [
+        ("shop/2026-03-01/order_items.csv", 1),
+        ("shop/2026-03-01/orders.csv", 2),
+        ("shop/2026-03-02/orders.csv", 0),
+    ]
+    assert "2 rows repeat a key (order_id)" in caplog.text
+    assert "1 rows repeat a key (order_id, line_number)" in caplog.text
+    assert query(db, "select count(*) from raw.shop__orders") == [(5,)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from warehouse.contract import entity
@@ -75,3 +76,39 @@ def test_rules_apply_only_to_delivered_columns() -> None:
     consent = entity("privacy", "consent")
     one_of = [r for r in violations(consent, {"email"}, False) if "|" in r.column]
     assert [r.column for r in one_of] == ["customer_id|email"]
+
+
+def test_timestamps_before_the_earliest_date_are_rejected(landing: Path, db: Path) -> None:
+    """Regression: a year-0001 timestamp passed the loader and failed the night in dbt
+    naming no file or row; a year-1900 order reached the marts without a warning."""
+    good = "".join(f"o{i},c{i},2026-03-01T10:00:00Z,web,1,placed\n" for i in range(40))
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv",
+        f"{ORDERS_HEADER}\n{good}"
+        "ancient,c1,0001-01-01T00:00:00Z,web,1,placed\n"  # line 42
+        "old,c1,1900-05-01T00:00:00Z,web,1,placed\n"  # line 43
+        "edge,c1,1970-01-01T00:00:00Z,web,1,placed\n",
+    )
+    summary = load_landing(landing, db)
+    assert [(r.rows_loaded, r.rows_rejected) for r in summary.results] == [(41, 2)]
+    rejects = query(db, "select file, line, column_name, reason from raw._rejects order by line")
+    assert [r[:3] for r in rejects] == [
+        ("shop/2026-03-01/orders.csv", 42, "order_ts"),
+        ("shop/2026-03-01/orders.csv", 43, "order_ts"),
+    ]
+    assert all("before the earliest accepted date 1970-01-01" in r[3] for r in rejects)
+    assert "0001-01-01" in rejects[0][3]
+
+
+def test_the_earliest_date_is_configurable(landing: Path, db: Path) -> None:
+    write(
+        landing,
+        "shop/2026-03-01/orders.csv",
+        f"{ORDERS_HEADER}\nold,c1,1900-05-01T00:00:00Z,web,1,placed\n"
+        "older,c1,1850-05-01T00:00:00Z,web,1,placed\n",
+    )
+    summary = load_landing(landing, db, earliest_date=dt.date(1900, 1, 1))
+    assert [(r.rows_loaded, r.rows_rejected) for r in summary.results] == [(1, 1)]
+    assert query(db, "select order_id from raw.shop__orders") == [("old",)]
+    assert "1900-01-01" in query(db, "select reason from raw._rejects")[0][0]
