@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warehouse.contract import Entity
+from warehouse.load.columns import extra_column_name, match_columns
 from warehouse.load.discover import ExtractFile
 
 #: Files of one entity are read, validated and committed together, up to about this much
@@ -32,9 +34,9 @@ class Pending:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The contract columns the file delivers, by their contract names."""
-        by_key = {c.name.lower(): c.name for c in self.file.entity.columns}
-        return tuple(by_key[n.lower()] for n in self.names if n.lower() in by_key)
+        """The columns the file delivers: contract columns by their contract names, then
+        extra columns by the name they are kept under in raw."""
+        return delivered_columns(self.file.entity, self.names)
 
     @property
     def key(self) -> tuple[str, str, str, tuple[str, ...]]:
@@ -45,6 +47,16 @@ class Pending:
     def text_bytes(self) -> int:
         """Rough uncompressed size, for sizing batches."""
         return self.size * (6 if self.file.path.name.lower().endswith(".gz") else 1)
+
+
+def delivered_columns(ent: Entity, names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Contract columns among ``names`` by their contract names, then the extra columns
+    by the name they are kept under in raw."""
+    if not names:
+        return ()
+    mapping, extras = match_columns(ent, list(names))
+    taken = {n.lower() for n in extras}
+    return (*mapping, *(extra_column_name(n, taken) for n in extras))
 
 
 def plan_batches(pending: list[Pending], max_bytes: int) -> list[list[Pending]]:

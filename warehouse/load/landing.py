@@ -16,7 +16,12 @@ from warehouse.load.batch import (
     drop_scratch,
     load_batch,
 )
-from warehouse.load.batching import DEFAULT_BATCH_BYTES, Pending, plan_batches
+from warehouse.load.batching import (
+    DEFAULT_BATCH_BYTES,
+    Pending,
+    delivered_columns,
+    plan_batches,
+)
 from warehouse.load.columns import (
     csv_header,
     extra_column_name,
@@ -24,6 +29,7 @@ from warehouse.load.columns import (
     parquet_columns,
 )
 from warehouse.load.discover import ExtractFile, discover
+from warehouse.load.drift import DeliveryHistory
 from warehouse.load.errors import FileError
 from warehouse.load.ledger import Ledger, ensure_raw_tables
 from warehouse.load.results import FileResult, LoadSummary
@@ -72,6 +78,7 @@ def load_landing(
         con.execute("set enable_progress_bar = false")
         ensure_raw_tables(con)
         ledger = Ledger(con, loaded_at)
+        history = DeliveryHistory(con)
 
         def fail(f: ExtractFile, sha: str | None, size: int | None, message: str) -> None:
             results[f.relpath] = ledger.fail(f, sha, size, message)
@@ -90,10 +97,17 @@ def load_landing(
             size = f.path.stat().st_size
             try:
                 names = _inspect(con, f)
+                columns = delivered_columns(f.entity, names)
+                warnings = _renamed_extras(f, names)
+                drift = history.check(f, columns)
+                if drift and settings.load_schema_drift == "fail":
+                    raise FileError(f"{drift} (PZ_LOAD_SCHEMA_DRIFT=fail)")
             except FileError as exc:
                 fail(f, sha, size, str(exc))
                 continue
-            pending.append(Pending(f, sha, size, tuple(names), tuple(_renamed_extras(f, names))))
+            history.add(f, columns)
+            warnings += [drift] if drift else []
+            pending.append(Pending(f, sha, size, tuple(names), tuple(warnings)))
 
         def load(batch: list[Pending]) -> list[FileResult]:
             batch_results = load_batch(

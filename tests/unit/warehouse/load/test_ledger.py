@@ -125,3 +125,50 @@ def test_duplicate_keys_inside_one_file_are_reported(
     assert "2 rows repeat a key (order_id)" in caplog.text
     assert "1 rows repeat a key (order_id, line_number)" in caplog.text
     assert query(db, "select count(*) from raw.shop__orders") == [(5,)]
+
+
+def _customers(landing: Path, day: str, email_header: str) -> None:
+    write(
+        landing,
+        f"crm/{day}/customers.csv",
+        f"customer_id,{email_header},created_at,updated_at\n"
+        f"c1,a@x.com,2026-01-01,2026-01-01\nc2,b@x.com,2026-01-01,2026-01-01\n",
+    )
+
+
+def test_a_renamed_optional_column_is_schema_drift(
+    landing: Path, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: ``email`` delivered as ``e_mail`` in one CRM snapshot nulled the field
+    for every person without a warning."""
+    _customers(landing, "2026-03-01", "email")
+    assert not load_landing(landing, db).failed
+    _customers(landing, "2026-03-02", "e_mail")
+    _customers(landing, "2026-03-03", "email")
+    with caplog.at_level(logging.WARNING):
+        summary = load_landing(landing, db)
+    drifted = {r.file: r.warnings for r in summary.results if r.status == "loaded"}
+    assert list(drifted) == ["crm/2026-03-02/customers.csv", "crm/2026-03-03/customers.csv"]
+    [warning] = drifted["crm/2026-03-02/customers.csv"]
+    assert "schema drift" in warning and "email" in warning and "e_mail" in warning
+    assert "crm/2026-03-01/customers.csv" in warning
+    assert drifted["crm/2026-03-03/customers.csv"] == []
+    assert query(db, "select warnings from raw._loads where file like '%03-02%'") == [(warning,)]
+    assert "crm/2026-03-02/customers.csv" in caplog.text and "schema drift" in caplog.text
+
+
+def test_schema_drift_can_fail_the_file(
+    landing: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema drift fails the file when ``PZ_LOAD_SCHEMA_DRIFT=fail``, also when the
+    earlier delivery comes in the same load."""
+    monkeypatch.setenv("PZ_LOAD_SCHEMA_DRIFT", "fail")
+    _customers(landing, "2026-03-01", "email")
+    _customers(landing, "2026-03-02", "e_mail")
+    summary = load_landing(landing, db)
+    assert [(r.file, r.status) for r in summary.results] == [
+        ("crm/2026-03-01/customers.csv", "loaded"),
+        ("crm/2026-03-02/customers.csv", "failed"),
+    ]
+    assert "schema drift" in summary.failed[0].error and "email" in summary.failed[0].error
+    assert query(db, "select count(*) from raw.crm__customers") == [(2,)]
