@@ -37,6 +37,9 @@ _SCRATCH = (
     ("table", "_batch"),
     ("table", "_structural"),
     ("table", "_suspect"),
+    ("table", "_line_map"),
+    ("table", "_csv_rejects"),
+    ("table", "_csv_scans"),
 )
 
 
@@ -74,6 +77,11 @@ def load_batch(
             [i, str(p.file.path), p.file.relpath, p.sha, p.file.extract_date]
             for i, p in enumerate(batch)
         ],
+    )
+    # Physical lines of records whose line is not simply their number (plus the header).
+    con.execute(
+        "create or replace temp table _line_map "
+        "(_file_index integer, _row_number bigint, _line bigint)"
     )
     mapping, extras = STAGERS[reader](con, batch, list(batch[0].names))
     present = set(mapping)
@@ -130,12 +138,15 @@ def load_batch(
     con.execute(
         """
         insert into raw._rejects
-        select b.file, b.sha, ?, ?, r._row_number + ?, r.column_name, r.reason, r.raw_text
+        select b.file, b.sha, ?, ?, coalesce(m._line, r._row_number + ?), r.column_name,
+               r.reason, r.raw_text
         from (
             select _file_index, _row_number, column_name, reason, raw_text from _bad
             union all
             select _file_index, _row_number, null, reason, raw_text from _structural
         ) r join _batch b on b._file_index = r._file_index and b.ok
+        left join _line_map m
+            on m._file_index = r._file_index and m._row_number = r._row_number
         order by r._file_index, r._row_number, r.column_name
         """,
         # CSV lines count the header; JSON lines and Parquet rows are counted from 1.

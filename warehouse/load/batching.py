@@ -24,6 +24,8 @@ class Pending:
         size: Its size in bytes.
         names: Delivered column names (CSV header, Parquet schema); empty for JSON lines.
         warnings: What was found off before reading the rows (see ``FileResult``).
+        careful: Read the file record by record in Python rather than with DuckDB's
+            reader (set after DuckDB failed on it; CSV only).
     """
 
     file: ExtractFile
@@ -31,6 +33,7 @@ class Pending:
     size: int
     names: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    careful: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:

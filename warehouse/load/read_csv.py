@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse.load import csv_records
 from warehouse.load.batching import Pending
 from warehouse.load.columns import extra_column_name, match_columns
 from warehouse.load.sql import literal, paths_list, quote
@@ -20,7 +21,9 @@ def stage_csv(
 
     ``_src`` holds ``_file_index`` (position in ``batch``), ``_row_number`` (the record's
     number in its file) and one column per delivered name, renamed to the contract's.
-    Records the reader could not split go to ``_structural``.
+    Records the reader could not split go to ``_structural``. Every file's records are
+    then checked against its physical lines (:mod:`warehouse.load.csv_records`), which
+    also fills ``_line_map`` where a record's line is not its number plus one.
 
     Returns:
         Contract column -> delivered name, and the extra delivered names.
@@ -32,16 +35,29 @@ def stage_csv(
     # One scan over all the batch's files. Rows are stored in the order read (file by
     # file, record by record), so a row's id less its file's first id numbers the
     # file's valid records.
-    con.execute(
-        f"""
-        create or replace temp table _read as
+    scan = f"""
         select file_index::integer as _file_index, *
         from read_csv({paths_list([p.file.path for p in batch])}, columns={{{columns}}},
             header=true, auto_detect=false, delim=',', quote='"', escape='"', parallel=false,
             max_line_size={MAX_RECORD_BYTES},
             store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans')
         """
-    )
+    careful = len(batch) == 1 and batch[0].careful
+    if not careful:
+        con.execute(f"create or replace temp table _read as {scan}")
+    else:
+        # DuckDB could not parse this file at all: it is re-read record by record below
+        # (a file that cannot even be decompressed still fails there).
+        nulls = ", ".join(f"null::varchar as c{i}" for i in range(len(names)))
+        con.execute(
+            f"create or replace temp table _read as select 0 as _file_index, {nulls} limit 0"
+        )
+        con.execute(
+            "create or replace temp table _csv_rejects as select 0 as scan_id, 0 as file_id, "
+            "0 as line, ''::varchar as error_type, ''::varchar as csv_line limit 0; "
+            "create or replace temp table _csv_scans as select 0 as scan_id, 0 as file_id, "
+            "''::varchar as file_path limit 0"
+        )
     # A record the reader could not split into the header's columns is quarantined by
     # DuckDB with its line (record number + 1). Valid records get their true record
     # number by filling the gaps those rejected records leave.
@@ -91,5 +107,7 @@ def stage_csv(
         """
     )
     con.execute("drop table _read")
+    staged = [quote(col) for col in mapping] + [quote(extra_column_name(n, taken)) for n in extras]
+    csv_records.account(con, [p.file.path for p in batch], len(names), staged, selected, careful)
     con.execute("create or replace temp view _src as select * from _staged")
     return mapping, extras

@@ -2,11 +2,13 @@
 
 One unreadable file must not fail the files it was read with: a batch that raises is
 rolled back and its files are queued again one at a time, so only the file that
-cannot be read fails.
+cannot be read fails. A CSV file that DuckDB's reader cannot parse at all (mixed line
+ends, a bare carriage return) gets one more try, read carefully record by record.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -45,8 +47,20 @@ def run_batches(
             con.execute("rollback")
             if len(batch) > 1:
                 queue[:0] = [[p] for p in batch]
+            elif batch[0].file.reader == "csv" and not batch[0].careful:
+                p = batch[0]
+                note = f"read record by record: the fast reader failed ({_first_line(exc)})"
+                queue.insert(
+                    0, [dataclasses.replace(p, careful=True, warnings=(*p.warnings, note))]
+                )
+            elif isinstance(exc, FileError):
+                fail(batch[0], str(exc))
             else:
-                fail(batch[0], "unreadable: " + str(exc).splitlines()[0])
+                fail(batch[0], "unreadable: " + _first_line(exc))
             continue
         con.execute("commit")
         done(batch, results, time.perf_counter() - started)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from warehouse.load import load_landing
 
@@ -136,15 +137,19 @@ def test_a_ten_megabyte_json_line_loads(landing: Path, db: Path) -> None:
     ) == [(2, 10_000_000)]  # fmt: skip
 
 
-def test_a_quoted_field_with_a_bare_carriage_return_loads(landing: Path, db: Path) -> None:
-    """Regression guard: a bare CR inside a quoted field is data, not a line end (it once
-    failed the whole file with a "state machine" error)."""
-    rows = "".join(f"o{i},c{i},2026-03-01T10:00:00Z,web,1,placed,plain\r\n" for i in range(50))
+@pytest.mark.parametrize("header_end", ["\r\n", "\n"], ids=["crlf-header", "lf-header"])
+def test_a_quoted_field_with_a_bare_carriage_return_loads(
+    landing: Path, db: Path, header_end: str
+) -> None:
+    """Regression: a quoted field holding a bare CR, in a file whose header ends in CRLF
+    and whose records in LF (two tools wrote it), failed the whole file with DuckDB's
+    "state machine" error; the file is now re-read record by record."""
+    rows = "".join(f"o{i},c{i},2026-03-01T10:00:00Z,web,1,placed,plain\n" for i in range(50))
     write(
         landing,
         "shop/2026-03-01/orders.csv.gz",
-        f"{ORDERS_HEADER},note\r\n{rows}"
-        'cr,c1,2026-03-01T10:00:00Z,web,1,placed,"before\rafter"\r\n'
+        f"{ORDERS_HEADER},note{header_end}{rows}"
+        'cr,c1,2026-03-01T10:00:00Z,web,1,placed,"before\rafter"\n'
         f"{rows.replace('o', 'p')}",
     )
     summary = load_landing(landing, db)
