@@ -111,8 +111,7 @@ def load_batch(
             f"from _suspect as _src where {rule.condition}"
         )
     results = _account(con, batch, max_reject_rate, min_rejects_to_fail)
-    _count_duplicates(con, batch, present, results)
-    _count_future(con, batch, present, json_checked, results)
+    _count_repeats_and_late(con, batch, present, json_checked, results)
 
     if kept:
         existing = existing_columns(con, ent.table)
@@ -163,68 +162,50 @@ def _valid_rows() -> str:
     )
 
 
-def _count_duplicates(
-    con: duckdb.DuckDBPyConnection,
-    batch: list[Pending],
-    present: set[str],
-    results: list[FileResult],
-) -> None:
-    """Count, per file, the valid rows whose key an earlier row of the file already had."""
-    key = batch[0].file.entity.record_key
-    if not key or not set(key) <= present:
-        return
-    cols = ", ".join(f"_src.{quote(k)}" for k in key)
-    counts = dict(
-        con.execute(
-            f"""
-            select _file_index, sum(n - 1) from (
-                select _src._file_index, {cols}, count(*) as n
-                from {_valid_rows()}
-                group by all having count(*) > 1
-            ) group by 1
-            """
-        ).fetchall()
-    )
-    for index, result in enumerate(results):
-        n = int(counts.get(index, 0))
-        if n and result.status == "loaded":
-            result.duplicate_keys = n
-            result.warnings.append(
-                f"{n} rows repeat a key ({', '.join(key)}) of an earlier row of the file"
-            )
-
-
-def _count_future(
+def _count_repeats_and_late(
     con: duckdb.DuckDBPyConnection,
     batch: list[Pending],
     present: set[str],
     json_checked: bool,
     results: list[FileResult],
 ) -> None:
-    """Count, per file, the valid rows with a timestamp after the file's extract date."""
+    """Count, per file, in one scan of its valid rows: rows whose key an earlier row of
+    the file already had, and rows with a timestamp after the file's extract date."""
     ent = batch[0].file.entity
+    key = ent.record_key if set(ent.record_key) <= present else ()
     stamps = [c for c in ent.columns if c.type == "TIMESTAMPTZ" and c.name in present]
-    if not stamps:
+    if not key and not stamps:
         return
+    # A tuple of several key columns counts as one distinct value (a row).
+    columns = ", ".join(f"_src.{quote(k)}" for k in key)
+    repeats = f"count(*) - count(distinct {columns if len(key) == 1 else f'({columns})'})"
+    repeats = repeats if key else "0"
     later = " or ".join(
         f"{typed(c, json_checked)} >= b.extract_date + interval 1 day" for c in stamps
     )
-    counts = dict(
-        con.execute(
+    counts = {
+        index: (int(n_repeats), int(n_later))
+        for index, n_repeats, n_later in con.execute(
             f"""
-            select _src._file_index, count(*)
+            select _src._file_index, {repeats}, count(*) filter (where {later or "false"})
             from {_valid_rows()} join _batch b on b._file_index = _src._file_index
-            where {later}
             group by 1
             """
         ).fetchall()
-    )
+    }
     for index, (result, pending) in enumerate(zip(results, batch, strict=True)):
-        n = int(counts.get(index, 0))
-        if n and result.status == "loaded":
-            result.future_timestamps = n
+        n_repeats, n_later = counts.get(index, (0, 0))
+        if result.status != "loaded":
+            continue
+        if n_repeats:
+            result.duplicate_keys = n_repeats
             result.warnings.append(
-                f"{n} rows have a timestamp ({', '.join(c.name for c in stamps)}) after "
+                f"{n_repeats} rows repeat a key ({', '.join(key)}) of an earlier row of the file"
+            )
+        if n_later:
+            result.future_timestamps = n_later
+            result.warnings.append(
+                f"{n_later} rows have a timestamp ({', '.join(c.name for c in stamps)}) after "
                 f"the extract date {pending.file.extract_date}"
             )
 

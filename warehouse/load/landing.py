@@ -113,8 +113,12 @@ def load_landing(
             batch_results = load_batch(
                 con, batch, loaded_at, max_reject_rate, min_rejects_to_fail, earliest
             )
-            for p, result in zip(batch, batch_results, strict=True):
-                ledger.record(p.file, p.sha, p.size, result, p.columns)
+            ledger.record(
+                [
+                    (p.file, p.sha, p.size, result, p.columns)
+                    for p, result in zip(batch, batch_results, strict=True)
+                ]
+            )
             return batch_results
 
         def done(batch: list[Pending], batch_results: list[FileResult], elapsed: float) -> None:

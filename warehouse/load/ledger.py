@@ -117,25 +117,27 @@ class Ledger:
                 "delete from raw._loads where file = ? and file_sha256 is not distinct from ?",
                 [f.relpath, sha],
             )
-        self._insert(f, sha, size, result)
+        self._insert([(f, sha, size, result, ())])
         self._con.execute("commit")
         return result
 
     def record(
-        self,
-        f: ExtractFile,
-        sha: str,
-        size: int,
-        result: FileResult,
-        columns: tuple[str, ...] = (),
+        self, entries: list[tuple[ExtractFile, str, int, FileResult, tuple[str, ...]]]
     ) -> None:
-        """Record a file's result inside the caller's transaction.
+        """Record the results of a batch's files inside the caller's transaction.
+
+        Args:
+            entries: Per file: the file, its sha256, its size, its result and its
+                delivered columns.
 
         A changed file that loaded replaces its earlier versions' rows, rejects and
-        ledger rows; one that failed replaces only its own earlier failure.
+        ledger rows; one that failed replaces only its own earlier failure. The batch's
+        ledger rows are written in one statement.
         """
         con = self._con
-        if f.relpath in self._seen_files:
+        for f, sha, _, result, _ in entries:
+            if f.relpath not in self._seen_files:
+                continue
             if result.status == "loaded":
                 con.execute(
                     f"delete from raw.{f.entity.table} where _file = ? and _file_sha256 <> ?",
@@ -150,21 +152,16 @@ class Ledger:
                 con.execute(
                     "delete from raw._loads where file = ? and file_sha256 = ?", [f.relpath, sha]
                 )
-        self._insert(f, sha, size, result, columns)
+        self._insert(entries)
 
     def _insert(
-        self,
-        f: ExtractFile,
-        sha: str | None,
-        size: int | None,
-        result: FileResult,
-        columns: tuple[str, ...] = (),
+        self, entries: list[tuple[ExtractFile, str | None, int | None, FileResult, tuple[str, ...]]]
     ) -> None:
         names = ", ".join(quote(name) for name, _ in LOADS_COLUMNS)
-        marks = ", ".join("?" for _ in LOADS_COLUMNS)
-        self._con.execute(
-            f"insert into raw._loads ({names}) values ({marks})",
-            [
+        row = "(" + ", ".join("?" for _ in LOADS_COLUMNS) + ")"
+        params: list[object] = []
+        for f, sha, size, result, columns in entries:
+            params += [
                 f.relpath,
                 f.entity.source,
                 f.entity.name,
@@ -181,5 +178,7 @@ class Ledger:
                 result.duplicate_keys,
                 result.future_timestamps,
                 list(columns) or None,
-            ],
+            ]
+        self._con.execute(
+            f"insert into raw._loads ({names}) values {', '.join([row] * len(entries))}", params
         )
