@@ -33,6 +33,7 @@ _SCRATCH = (
     ("view", "_numbered_lines"),
     ("table", "_staged"),
     ("table", "_lines"),
+    ("table", "_lines_reread"),
     ("table", "_bad"),
     ("table", "_batch"),
     ("table", "_structural"),

@@ -66,15 +66,23 @@ class Parsed:
     rejects: list[tuple[int, int, str, str]]
 
 
-def _lines(path: Path) -> list[str]:
-    """The file's physical lines, each with its line feed; undecodable bytes replaced."""
+def read_bytes(path: Path) -> bytes:
+    """The whole content of a (possibly gzipped) file.
+
+    Raises:
+        FileError: The file cannot be read or decompressed to its end.
+    """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
-            data = fh.read()
+            return fh.read()
     except (OSError, EOFError, zlib.error) as exc:
         raise FileError(f"unreadable: {exc}") from exc
-    text = data.decode("utf-8-sig", errors="replace")
+
+
+def _lines(path: Path) -> list[str]:
+    """The file's physical lines, each with its line feed; undecodable bytes replaced."""
+    text = read_bytes(path).decode("utf-8-sig", errors="replace")
     lines = text.split("\n")
     out = [line + "\n" for line in lines[:-1]]
     if lines[-1]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.load.batching import Pending
+from warehouse.load.csv_records import physical_lines, read_bytes
 from warehouse.load.read_csv import MAX_RECORD_BYTES
 from warehouse.load.sql import literal, paths_list, quote
 
@@ -45,6 +47,11 @@ def stage_jsonl(
             escape='', parallel=false, strict_mode=false, max_line_size={MAX_RECORD_BYTES})
         """
     )
+    extract = (
+        f"case when left(ltrim(line), 1) = '{{' and json_valid(line) "
+        f"then json_extract(line, [{paths}]) end"
+    )
+    _reread_unsplit_files(con, batch, extract)
     con.execute(
         """
         create or replace temp view _numbered_lines as
@@ -52,6 +59,8 @@ def stage_jsonl(
         from _lines l
         join (select _file_index, min(rowid) - 1 as base from _lines group by 1) f
             using (_file_index)
+        union all
+        select _file_index, _row_number, line, s from _lines_reread
         """
     )
     con.execute(
@@ -79,3 +88,48 @@ def stage_jsonl(
         """
     )
     return {c.name: c.name for c in cols}, []
+
+
+def _reread_unsplit_files(
+    con: duckdb.DuckDBPyConnection, batch: list[Pending], extract: str
+) -> None:
+    """Re-split the files whose lines DuckDB's reader did not split on line feeds alone.
+
+    The reader also ends a line at a carriage return, so a CRLF file gains an empty line
+    per line and a line holding a raw CR breaks in two: line numbers drift and one bad
+    record becomes two rejects. Such a file (its row count differs from its physical
+    lines) is split here on line feeds, one trailing CR dropped, and its lines moved
+    from ``_lines`` to ``_lines_reread`` with their true numbers.
+
+    Args:
+        con: The connection holding ``_lines``.
+        batch: The batch's files, by file index.
+        extract: SQL over ``line`` giving the parsed fields (``s``) of a JSON object.
+    """
+    con.execute(
+        "create or replace temp table _lines_reread as "
+        "select _file_index, 0::bigint as _row_number, line, s from _lines limit 0"
+    )
+    counts = dict(con.execute("select _file_index, count(*) from _lines group by 1").fetchall())
+    for index, p in enumerate(batch):
+        if physical_lines(p.file.path) == counts.get(index, 0):
+            continue
+        lines = read_bytes(p.file.path).split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        texts = [line.removesuffix(b"\r").decode("utf-8", errors="replace") for line in lines]
+        table = pa.table(
+            {
+                "_row_number": pa.array(range(1, len(texts) + 1), pa.int64()),
+                "line": pa.array(texts, pa.string()),
+            }
+        )
+        con.execute(f"delete from _lines where _file_index = {index}")
+        con.register("_reread", table)
+        try:
+            con.execute(
+                f"insert into _lines_reread select {index}, _row_number, line, {extract} "
+                "from _reread"
+            )
+        finally:
+            con.unregister("_reread")

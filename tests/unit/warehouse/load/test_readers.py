@@ -203,3 +203,27 @@ def test_a_file_with_carriage_return_line_ends_fails_alone(landing: Path, db: Pa
         assert loaded == [("o1",), ("o2",)]
     else:
         assert loaded == [("o2",)]
+
+
+def test_json_lines_with_crlf_and_a_raw_carriage_return_keep_their_line_numbers(
+    landing: Path, db: Path
+) -> None:
+    """Regression: the line reader also split at carriage returns, so a CRLF file gained
+    an empty line per line (every later line number drifted) and a line holding a raw CR
+    became two rejects."""
+
+    def event(i: int) -> str:
+        return json.dumps({"messageId": f"m{i}", "type": "page", "anonymousId": "a",
+                           "timestamp": "2026-03-01T10:00:00Z"})  # fmt: skip
+
+    lines = [event(1), event(2), '{"messageId": "m3", "type": "pa\rge"}', event(4), event(5)]
+    write(landing, "web/2026-03-01/events.jsonl.gz", "\r\n".join(lines) + "\r\n")
+    [result] = load_landing(landing, db).results
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 4, 1)
+    assert query(db, "select messageId, _row_number from raw.web__events order by 2") == [
+        ("m1", 1),
+        ("m2", 2),
+        ("m4", 4),
+        ("m5", 5),
+    ]
+    assert query(db, "select line, reason from raw._rejects") == [(3, "broken JSON line")]
