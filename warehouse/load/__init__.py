@@ -15,7 +15,15 @@ Guarantees:
   missing required value, a value outside the accepted set or below its minimum, a
   malformed CSV record, a broken JSON line) go to ``raw._rejects`` with file, line,
   column, reason and the raw text; the valid rows of the same file still load.
-* ``raw._loads`` accounts for every file: ``rows_read = rows_loaded + rows_rejected``.
+* ``raw._loads`` accounts for every file: ``rows_read = rows_loaded + rows_rejected``,
+  and records what is off in a file that loaded anyway (repeated keys, timestamps after
+  the extract date, schema drift against the entity's previous delivery) as warnings,
+  also logged.
+* Every CSV record is loaded or rejected with its physical line: each file's lines are
+  counted apart from DuckDB's reader, and a file whose records do not account for them
+  is re-read record by record (``csv_records``).
+* Only regular files inside the landing folder, in ``YYYY-MM-DD`` folders, are read; a
+  symbolic link or a path outside is refused without being opened.
 * A file that cannot be used at all (unreadable, corrupt gzip, empty with no header,
   missing a required column, not in an extract-date folder) or whose reject rate is
   above the threshold fails: nothing from it is loaded, the failure is recorded in
@@ -28,10 +36,12 @@ Guarantees:
 
 Modules, in the order a load uses them: ``discover`` (walk the landing folder),
 ``columns`` (headers matched to the contract), ``batching`` (files grouped per scan),
-``read_csv`` / ``read_jsonl`` / ``read_parquet`` (the readers), ``rules`` (contract
-rules as SQL), ``batch`` (stage, validate, write one batch), ``ledger`` (``raw._loads``,
-``raw._rejects`` and the raw tables), ``retry`` (a failing batch split file by file),
-``landing`` (the whole load) and ``cli``. File identity is ``warehouse.files``.
+``drift`` (columns against the previous delivery), ``read_csv`` / ``read_jsonl`` /
+``read_parquet`` (the readers), ``csv_records`` (CSV records against physical lines),
+``rules`` (contract rules as SQL), ``batch`` (stage, validate, write one batch),
+``ledger`` (``raw._loads``, ``raw._rejects`` and the raw tables), ``retry`` (a failing
+batch split file by file), ``landing`` (the whole load) and ``cli``. File identity is
+``warehouse.files``.
 """
 
 from warehouse.load.cli import main

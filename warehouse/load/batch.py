@@ -112,7 +112,6 @@ def load_batch(
             f"from _suspect as _src where {rule.condition}"
         )
     results = _account(con, batch, max_reject_rate, min_rejects_to_fail)
-    _count_repeats_and_late(con, batch, present, json_checked, results)
 
     if kept:
         existing = existing_columns(con, ent.table)
@@ -152,6 +151,7 @@ def load_batch(
         # CSV lines count the header; JSON lines and Parquet rows are counted from 1.
         [ent.source, ent.name, 1 if reader == "csv" else 0],
     )
+    _count_repeats_and_late(con, batch, present, loaded_at, results)
     return results
 
 
@@ -167,31 +167,33 @@ def _count_repeats_and_late(
     con: duckdb.DuckDBPyConnection,
     batch: list[Pending],
     present: set[str],
-    json_checked: bool,
+    loaded_at: dt.datetime,
     results: list[FileResult],
 ) -> None:
-    """Count, per file, in one scan of its valid rows: rows whose key an earlier row of
-    the file already had, and rows with a timestamp after the file's extract date."""
+    """Count, per file, in one scan of the rows just written (typed already, so no
+    value is cast twice): rows whose key an earlier row of the file already had, and
+    rows with a timestamp after the file's extract date."""
     ent = batch[0].file.entity
     key = ent.record_key if set(ent.record_key) <= present else ()
     stamps = [c for c in ent.columns if c.type == "TIMESTAMPTZ" and c.name in present]
     if not key and not stamps:
         return
     # A tuple of several key columns counts as one distinct value (a row).
-    columns = ", ".join(f"_src.{quote(k)}" for k in key)
+    columns = ", ".join(f"t.{quote(k)}" for k in key)
     repeats = f"count(*) - count(distinct {columns if len(key) == 1 else f'({columns})'})"
     repeats = repeats if key else "0"
-    later = " or ".join(
-        f"{typed(c, json_checked)} >= b.extract_date + interval 1 day" for c in stamps
-    )
+    later = " or ".join(f"t.{quote(c.name)} >= t._extract_date + interval 1 day" for c in stamps)
     counts = {
         index: (int(n_repeats), int(n_later))
         for index, n_repeats, n_later in con.execute(
             f"""
-            select _src._file_index, {repeats}, count(*) filter (where {later or "false"})
-            from {_valid_rows()} join _batch b on b._file_index = _src._file_index
+            select b._file_index, {repeats}, count(*) filter (where {later or "false"})
+            from raw.{ent.table} t
+            join _batch b on b.file = t._file and b.sha = t._file_sha256 and b.ok
+            where t._loaded_at = ?
             group by 1
-            """
+            """,
+            [loaded_at],
         ).fetchall()
     }
     for index, (result, pending) in enumerate(zip(results, batch, strict=True)):

@@ -23,6 +23,8 @@ from __future__ import annotations
 import csv
 import gzip
 import zlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,24 @@ def physical_lines(path: Path) -> int:
     except (OSError, EOFError, zlib.error) as exc:
         raise FileError(f"unreadable: {exc}") from exc
     return count + (1 if last not in (b"", b"\n") else 0)
+
+
+def counting_lines(paths: list[Path], read: Callable[[], None]) -> list[int]:
+    """Run ``read`` (DuckDB's scan of ``paths``) while counting their physical lines.
+
+    Decompressing and counting in a second thread costs almost no wall time: DuckDB
+    scans with one thread and both release the interpreter while they work.
+
+    Returns:
+        Each file's physical lines, in ``paths`` order.
+
+    Raises:
+        FileError: A file cannot be read to its end.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted: Future[list[int]] = pool.submit(lambda: [physical_lines(p) for p in paths])
+        read()
+        return counted.result()
 
 
 @dataclass(frozen=True)
@@ -164,6 +184,7 @@ def account(
     width: int,
     staged_columns: list[str],
     selected: list[str],
+    lines: list[int],
     failed_scan: bool = False,
 ) -> None:
     """Check the staged CSV records of each file against its physical lines; fix lines.
@@ -179,6 +200,7 @@ def account(
         width: The header's number of fields.
         staged_columns: The quoted value columns of ``_staged``, for counting newlines.
         selected: SQL that turns ``c0``, ``c1`` … into those columns.
+        lines: Each file's physical lines (:func:`physical_lines`).
         failed_scan: DuckDB could not read the (single) file at all: re-read it.
     """
     stats = {
@@ -197,13 +219,12 @@ def account(
         ).fetchall()
     }
     with_newlines: dict[int, int] = {}
-    for index, path in enumerate(paths):
-        lines = physical_lines(path)
+    for index, (path, count) in enumerate(zip(paths, lines, strict=True)):
         valid, structural, multiline = stats[index]
         if failed_scan or multiline:
             _replace(con, index, reread(path, width), selected)
-        elif lines > 1 + valid + structural:
-            with_newlines[index] = lines
+        elif count > 1 + valid + structural:
+            with_newlines[index] = count
         # Fewer line feeds than records: CR-only line ends, which DuckDB splits on;
         # each record is then one of those lines.
     if not with_newlines:
@@ -215,9 +236,9 @@ def account(
             f"where _file_index in ({indexes}) group by 1"
         ).fetchall()
     )
-    for index, lines in with_newlines.items():
+    for index, count in with_newlines.items():
         valid, structural, _ = stats[index]
-        if lines != 1 + valid + structural + int(extra.get(index) or 0):
+        if count != 1 + valid + structural + int(extra.get(index) or 0):
             # Blank lines, or records DuckDB dropped: only a careful re-read can tell.
             _replace(con, index, reread(paths[index], width), selected)
             continue

@@ -43,9 +43,13 @@ def stage_csv(
             store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans')
         """
     careful = len(batch) == 1 and batch[0].careful
+    paths = [p.file.path for p in batch]
     if not careful:
-        con.execute(f"create or replace temp table _read as {scan}")
+        lines = csv_records.counting_lines(
+            paths, lambda: con.execute(f"create or replace temp table _read as {scan}")
+        )
     else:
+        lines = [csv_records.physical_lines(path) for path in paths]
         # DuckDB could not parse this file at all: it is re-read record by record below
         # (a file that cannot even be decompressed still fails there).
         nulls = ", ".join(f"null::varchar as c{i}" for i in range(len(names)))
@@ -108,6 +112,6 @@ def stage_csv(
     )
     con.execute("drop table _read")
     staged = [quote(col) for col in mapping] + [quote(extra_column_name(n, taken)) for n in extras]
-    csv_records.account(con, [p.file.path for p in batch], len(names), staged, selected, careful)
+    csv_records.account(con, paths, len(names), staged, selected, lines, careful)
     con.execute("create or replace temp view _src as select * from _staged")
     return mapping, extras

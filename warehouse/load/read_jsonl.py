@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.load.batching import Pending
-from warehouse.load.csv_records import physical_lines, read_bytes
+from warehouse.load.csv_records import counting_lines, read_bytes
 from warehouse.load.read_csv import MAX_RECORD_BYTES
 from warehouse.load.sql import literal, paths_list, quote
 
@@ -34,24 +34,22 @@ def stage_jsonl(
     # json_extract returns every field as JSON (objects ready for their JSON columns);
     # scalar fields are then unquoted from their small JSON texts, and a JSON null
     # becomes SQL NULL.
-    # Rows are stored in the order read (file by file, line by line), so a row's id less
-    # its file's first id is its line number in the file.
-    con.execute(
-        f"""
-        create or replace temp table _lines as
-        select file_index::integer as _file_index, line,
-               case when left(ltrim(line), 1) = '{{' and json_valid(line)
-                    then json_extract(line, [{paths}]) end as s
-        from read_csv({paths_list([p.file.path for p in batch])}, columns={{'line': 'VARCHAR'}},
-            header=false, auto_detect=false, delim={literal(_LINE_DELIMITER)}, quote='',
-            escape='', parallel=false, strict_mode=false, max_line_size={MAX_RECORD_BYTES})
-        """
-    )
     extract = (
         f"case when left(ltrim(line), 1) = '{{' and json_valid(line) "
         f"then json_extract(line, [{paths}]) end"
     )
-    _reread_unsplit_files(con, batch, extract)
+    files = [p.file.path for p in batch]
+    # Rows are stored in the order read (file by file, line by line), so a row's id less
+    # its file's first id is its line number in the file.
+    scan = f"""
+        create or replace temp table _lines as
+        select file_index::integer as _file_index, line, {extract} as s
+        from read_csv({paths_list(files)}, columns={{'line': 'VARCHAR'}}, header=false,
+            auto_detect=false, delim={literal(_LINE_DELIMITER)}, quote='', escape='',
+            parallel=false, strict_mode=false, max_line_size={MAX_RECORD_BYTES})
+        """
+    lines = counting_lines(files, lambda: con.execute(scan))
+    _reread_unsplit_files(con, batch, extract, lines)
     con.execute(
         """
         create or replace temp view _numbered_lines as
@@ -91,7 +89,7 @@ def stage_jsonl(
 
 
 def _reread_unsplit_files(
-    con: duckdb.DuckDBPyConnection, batch: list[Pending], extract: str
+    con: duckdb.DuckDBPyConnection, batch: list[Pending], extract: str, lines: list[int]
 ) -> None:
     """Re-split the files whose lines DuckDB's reader did not split on line feeds alone.
 
@@ -105,19 +103,20 @@ def _reread_unsplit_files(
         con: The connection holding ``_lines``.
         batch: The batch's files, by file index.
         extract: SQL over ``line`` giving the parsed fields (``s``) of a JSON object.
+        lines: Each file's physical lines.
     """
     con.execute(
         "create or replace temp table _lines_reread as "
         "select _file_index, 0::bigint as _row_number, line, s from _lines limit 0"
     )
     counts = dict(con.execute("select _file_index, count(*) from _lines group by 1").fetchall())
-    for index, p in enumerate(batch):
-        if physical_lines(p.file.path) == counts.get(index, 0):
+    for index, (p, count) in enumerate(zip(batch, lines, strict=True)):
+        if count == counts.get(index, 0):
             continue
-        lines = read_bytes(p.file.path).split(b"\n")
-        if lines and lines[-1] == b"":
-            lines.pop()
-        texts = [line.removesuffix(b"\r").decode("utf-8", errors="replace") for line in lines]
+        split = read_bytes(p.file.path).split(b"\n")
+        if split and split[-1] == b"":
+            split.pop()
+        texts = [line.removesuffix(b"\r").decode("utf-8", errors="replace") for line in split]
         table = pa.table(
             {
                 "_row_number": pa.array(range(1, len(texts) + 1), pa.int64()),
