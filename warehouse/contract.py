@@ -54,6 +54,8 @@ class Entity:
         required: The pipeline cannot run without this entity.
         columns: The contract columns, in contract order.
         one_of: Groups of columns of which at least one must be present per row.
+        record_key: The columns that identify a record; the loader reports rows of one file
+            that repeat a key (empty: the entity has no key).
     """
 
     source: str
@@ -62,6 +64,7 @@ class Entity:
     required: bool
     columns: tuple[Column, ...]
     one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    record_key: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -118,6 +121,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("created_at", "TIMESTAMPTZ", required=True),
             C("updated_at", "TIMESTAMPTZ", required=True),
         ),
+        record_key=("customer_id",),
     ),
     Entity(
         "shop",
@@ -134,6 +138,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("is_active", "BOOLEAN"),
             C("updated_at", "TIMESTAMPTZ"),
         ),
+        record_key=("product_id",),
     ),
     Entity(
         "shop",
@@ -153,6 +158,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("status", required=True, accepted=ORDER_STATUSES),
             C("updated_at", "TIMESTAMPTZ"),
         ),
+        record_key=("order_id",),
     ),
     Entity(
         "shop",
@@ -166,6 +172,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("quantity", "INTEGER", required=True, min_value=1),
             C("unit_price", "DOUBLE", required=True, min_value=0),
         ),
+        record_key=("order_id", "line_number"),
     ),
     Entity(
         "pos",
@@ -182,6 +189,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("quantity", "INTEGER", required=True, min_value=1),
             C("unit_price", "DOUBLE", required=True, min_value=0),
         ),
+        record_key=("transaction_id", "line_number"),
     ),
     Entity(
         "web",
@@ -200,6 +208,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("context", "JSON"),
         ),
         one_of=(("anonymousId", "userId"),),
+        record_key=("messageId",),
     ),
     Entity(
         "email",
@@ -216,6 +225,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("event_ts", "TIMESTAMPTZ", required=True),
             C("url"),
         ),
+        record_key=("event_id",),
     ),
     Entity(
         "privacy",
@@ -244,6 +254,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("requested_at", "TIMESTAMPTZ", required=True),
         ),
         one_of=(("customer_id", "email"),),
+        record_key=("request_id",),
     ),
 )
 del C

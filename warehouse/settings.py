@@ -9,7 +9,9 @@ same files.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "8GB"
 DEFAULT_EXPORT_FILE_MODE = 0o600
+DEFAULT_LOAD_EARLIEST_DATE = dt.date(1970, 1, 1)
+SCHEMA_DRIFT_MODES = ("warn", "fail")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,11 @@ class Settings:
         export_file_mode: Permission bits of the export files (``PZ_EXPORT_FILE_MODE``,
             octal, owner-only ``600`` by default); their folders get the same bits plus
             execute where read is granted (``700`` by default).
+        load_earliest_date: The loader rejects a timestamp before this day, UTC
+            (``PZ_LOAD_EARLIEST_DATE``, ``YYYY-MM-DD``).
+        load_schema_drift: What the loader does when a file lacks an optional column
+            that earlier deliveries of its entity carried: ``warn`` (record and log it)
+            or ``fail`` the file (``PZ_LOAD_SCHEMA_DRIFT``).
     """
 
     home: Path
@@ -46,6 +55,8 @@ class Settings:
     airflow_home: Path
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     export_file_mode: int = DEFAULT_EXPORT_FILE_MODE
+    load_earliest_date: dt.date = DEFAULT_LOAD_EARLIEST_DATE
+    load_schema_drift: str = "warn"
 
     @property
     def mlflow_dir(self) -> Path:
@@ -92,6 +103,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     Returns:
         The resolved settings; paths are absolute.
+
+    Raises:
+        ValueError: ``PZ_LOAD_EARLIEST_DATE`` or ``PZ_LOAD_SCHEMA_DRIFT`` is malformed.
     """
     env = dict(os.environ if env is None else env)
     home = _path(env, "PZ_HOME", REPO_ROOT / "data")
@@ -105,4 +119,25 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         airflow_home=_path(env, "AIRFLOW_HOME", home / "airflow"),
         duckdb_memory_limit=env.get("PZ_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
         export_file_mode=_file_mode(env, "PZ_EXPORT_FILE_MODE", DEFAULT_EXPORT_FILE_MODE),
+        load_earliest_date=_date(env, "PZ_LOAD_EARLIEST_DATE", DEFAULT_LOAD_EARLIEST_DATE),
+        load_schema_drift=_choice(env, "PZ_LOAD_SCHEMA_DRIFT", SCHEMA_DRIFT_MODES),
     )
+
+
+def _date(env: dict[str, str], name: str, default: dt.date) -> dt.date:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValueError(f"{name} must be a date written YYYY-MM-DD, got {value!r}")
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or choices[0]).lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
+    return value

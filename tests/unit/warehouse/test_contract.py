@@ -40,3 +40,16 @@ def test_lookup_is_case_insensitive_and_fails_loudly() -> None:
         orders.column("nope")
     with pytest.raises(KeyError, match="no entity"):
         entity("shop", "returns")
+
+
+@pytest.mark.parametrize("ent", ENTITIES, ids=lambda e: e.key)
+def test_record_keys_are_required_columns(ent) -> None:
+    """A key the loader checks for repeats must be present on every valid row."""
+    for name in ent.record_key:
+        assert ent.column(name).required, f"{ent.key}: {name}"
+    assert len(set(ent.record_key)) == len(ent.record_key)
+
+
+def test_every_entity_with_an_id_has_a_record_key() -> None:
+    keyless = {e.key for e in ENTITIES if not e.record_key}
+    assert keyless == {"privacy/consent"}
