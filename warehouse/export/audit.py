@@ -17,9 +17,10 @@ from typing import Any
 
 from warehouse.audiences import Audience, load_audiences
 from warehouse.export.checks import audit_file, audit_frequency_cap
-from warehouse.export.layout import FORMATS, PENDING_MANIFEST, file_sha256
+from warehouse.export.layout import FORMATS, PENDING_MANIFEST
 from warehouse.export.manifest import read_pending
 from warehouse.export.sql import connect_reproducible, quote, table_exists
+from warehouse.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def audit_exports(
                 path = staging / f"{audience.name}.{fmt}"
                 findings += audit_file(con, audience, path, treated, erasure)
                 entry = listed.get(path.name)
-                if path.is_file() and (entry is None or entry["sha256"] != file_sha256(path)):
+                if path.is_file() and (entry is None or entry["sha256"] != sha256_file(path)):
                     findings.append(f"{path.name}: not as listed in the manifest")
         if email_frequency_cap is not None:
             findings += audit_frequency_cap(con, staging, audiences, email_frequency_cap)

@@ -7,8 +7,6 @@ folder holds and how its files are named and fingerprinted.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
 
 from warehouse.audiences import Audience
 
@@ -25,12 +23,6 @@ def file_columns(audience: Audience) -> list[str]:
     if audience.channel == "ads":
         return [ADS_FILE_HEADERS.get(c, c) for c in audience.columns]
     return list(audience.columns)
-
-
-def file_sha256(path: Path) -> str:
-    """Lowercase hex SHA-256 of a file's bytes (the digest the manifest lists)."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def check_run_date(run_date: str) -> str:

@@ -32,9 +32,9 @@ from warehouse.export.layout import (
     PENDING_MANIFEST,
     STAGING_PREFIX,
     check_run_date,
-    file_sha256,
 )
 from warehouse.export.manifest import read_pending
+from warehouse.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def publish_exports(staging_dir: Path | str, export_dir: Path | str) -> Path:
     manifest = read_pending(staging)
     run_date = check_run_date(manifest["run_date"])
     for entry in manifest["files"]:
-        if file_sha256(staging / entry["file"]) != entry["sha256"]:
+        if sha256_file(staging / entry["file"]) != entry["sha256"]:
             raise RuntimeError(f"{entry['file']} changed after the audit; not publishing")
     versions = export_dir / VERSIONS
     make_private_dir(versions, export_modes(), exist_ok=True)

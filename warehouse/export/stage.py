@@ -22,12 +22,12 @@ from warehouse.export.layout import (
     STAGING_PREFIX,
     check_run_date,
     file_columns,
-    file_sha256,
 )
 from warehouse.export.manifest import model_versions, write_pending
 from warehouse.export.query import export_query
 from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import connect_reproducible, literal
+from warehouse.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def stage_exports(
                         "channel": audience.channel,
                         "format": fmt,
                         "rows": rows,
-                        "sha256": file_sha256(path),
+                        "sha256": sha256_file(path),
                         "columns": file_columns(audience),
                     }
                 )
