@@ -20,6 +20,9 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
+#: Within this of a = 1, expected_purchases steps around the removable singularity.
+_NEAR_ONE = 1e-4
+
 
 @dataclass(frozen=True)
 class BGNBDParams:
@@ -146,17 +149,32 @@ def expected_purchases(
     The Gauss hypergeometric term is evaluated after Euler's transformation,
     ``(1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z)`` with
     ``c = a+b+x-1`` and ``z = t/(alpha+T+t)``, whose first two arguments do not grow
-    with ``x``: the series stays well conditioned for frequent buyers.
+    with ``x``: the series stays well conditioned for frequent buyers. At ``a = 1`` the
+    formula is 0/0 (a removable singularity): near it, the mean of the values just
+    either side is returned.
     """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
     if t <= 0:
         return np.zeros_like(x)
+    if abs(a - 1) < _NEAR_ONE:
+        if_alive = (
+            _purchases_if_alive(r, alpha, 1 - _NEAR_ONE, b, t, x, big_t)
+            + _purchases_if_alive(r, alpha, 1 + _NEAR_ONE, b, t, x, big_t)
+        ) / 2
+    else:
+        if_alive = _purchases_if_alive(r, alpha, a, b, t, x, big_t)
+    return if_alive * probability_alive(params, x, t_x, big_t)
+
+
+def _purchases_if_alive(
+    r: float, alpha: float, a: float, b: float, t: float, x: np.ndarray, big_t: np.ndarray
+) -> np.ndarray:
+    """Expected purchases in the next ``t`` of a customer alive at T (``a != 1``)."""
     c = a + b + x - 1
     z = t / (alpha + big_t + t)
     tail = np.power(1 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z)
-    unconditional_alive = (c / (a - 1)) * (1 - tail)
-    return unconditional_alive * probability_alive(params, x, t_x, big_t)
+    return (c / (a - 1)) * (1 - tail)
 
 
 def _check_summary(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> None:

@@ -108,6 +108,18 @@ def test_expected_purchases_equal_the_untransformed_formula() -> None:
     np.testing.assert_allclose(bgnbd.expected_purchases(p, t, x, t_x, big_t), paper, rtol=1e-10)
 
 
+def test_expected_purchases_are_continuous_through_a_equal_one() -> None:
+    """Regression guard: the formula divides by a - 1, which a fit can land next to."""
+    x, t_x, big_t = np.array([0.0, 3.0]), np.array([0.0, 30.0]), np.array([40.0, 40.0])
+    at = {
+        a: bgnbd.expected_purchases(BGNBDParams(0.24, 4.4, a, 2.4), 20.0, x, t_x, big_t)
+        for a in (1 - 1e-3, 1.0, 1 + 1e-9, 1 + 1e-3)
+    }
+    assert np.isfinite(at[1.0]).all()
+    np.testing.assert_allclose(at[1.0], (at[1 - 1e-3] + at[1 + 1e-3]) / 2, rtol=1e-5)
+    np.testing.assert_allclose(at[1 + 1e-9], at[1.0], rtol=1e-6)
+
+
 def test_a_recent_frequent_buyer_is_more_alive_and_buys_more_than_one_who_stopped() -> None:
     """Planted: 12 repeat purchases, last one 3 days ago vs 12 that ended 300 days ago."""
     model = CustomerValueModel(
