@@ -19,17 +19,14 @@ import pandas as pd
 import pytest
 
 from ml.value import bgnbd, gamma_gamma
+from ml.value.model import fit_value_model
 from tests.realdata import datasets
 
 CALIBRATION_END = pd.Timestamp("1997-09-30")
 
 
-def repeat_purchase_values() -> pd.DataFrame:
-    """Per customer of the sample: repeat purchase days and their mean dollars (calibration).
-
-    Purchases are summed per customer and day first (the BTYD convention of
-    ``marts.customer_rfm``), and the first purchase day is not a repeat.
-    """
+def purchase_days() -> pd.DataFrame:
+    """The calibration period's purchases summed per customer and day (the mart's convention)."""
     raw = pd.read_csv(
         datasets.path("cdnow") / "CDNOW_sample.txt",
         sep=r"\s+",
@@ -45,6 +42,15 @@ def repeat_purchase_values() -> pd.DataFrame:
         .sort_values(["customer_id", "date"])
     )
     days["nth"] = days.groupby("customer_id").cumcount()
+    return days
+
+
+def repeat_purchase_values() -> pd.DataFrame:
+    """Per repeat customer: repeat purchase days and their mean dollars (calibration).
+
+    The first purchase day is not a repeat.
+    """
+    days = purchase_days()
     repeats = days[days["nth"] > 0]
     return repeats.groupby("customer_id")["dollars"].agg(frequency="count", monetary_value="mean")
 
@@ -70,6 +76,36 @@ def test_gamma_gamma_reproduces_the_published_cdnow_estimates() -> None:
     published = {"p": 6.25, "q": 3.74, "gamma": 15.44}
     for name, value in published.items():
         assert getattr(params, name) == pytest.approx(value, abs=6e-3), name
+
+
+def test_the_model_in_days_reproduces_them_from_a_summary_built_like_the_mart() -> None:
+    """The btyd_ columns of marts.customer_rfm, built from the raw purchases, in days.
+
+    alpha is a rate per time unit, so in days it is 7 times the weekly estimate; the
+    other parameters do not depend on the unit.
+    """
+    days = purchase_days()
+    per_customer = days.groupby("customer_id").agg(
+        first=("date", "min"), last=("date", "max"), n=("nth", "size")
+    )
+    repeat_value = repeat_purchase_values()["monetary_value"]
+    summary = pd.DataFrame(
+        {
+            "btyd_frequency": per_customer["n"] - 1,
+            "btyd_recency_days": (per_customer["last"] - per_customer["first"]).dt.days,
+            "btyd_t_days": (CALIBRATION_END - per_customer["first"]).dt.days,
+            "btyd_monetary_value": repeat_value.reindex(per_customer.index).fillna(0.0),
+        }
+    )
+    assert len(summary) == 2357
+    model, report = fit_value_model(summary)
+    assert report.n_customers == 2357 and report.n_repeat == 946
+    purchases, spend = model.purchases, model.spend
+    assert purchases.r == pytest.approx(0.243, abs=6e-4)
+    assert purchases.alpha / 7 == pytest.approx(4.414, abs=6e-3)
+    assert purchases.a == pytest.approx(0.793, abs=6e-4)
+    assert purchases.b == pytest.approx(2.426, abs=6e-4)
+    assert (spend.p, spend.q, spend.gamma) == pytest.approx((6.25, 3.74, 15.44), abs=6e-3)
 
 
 def test_a_missing_data_set_fails_the_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
