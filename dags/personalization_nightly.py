@@ -23,7 +23,12 @@ def _task(step: Step) -> Any:
     pool = {"pool": DUCKDB_POOL} if step.opens_duckdb else {}
 
     def run(reads: dict[str, Any], params: dict | None = None, dag_run=None) -> Any:
-        request = {"run_date": (params or {}).get("run_date"), "run_after": dag_run.run_after}
+        params = params or {}
+        request = {
+            "run_date": params.get("run_date"),
+            "accept_volume_change": params.get("accept_volume_change"),
+            "run_after": dag_run.run_after,
+        }
         with fail_fast() if step.fails_fast else nullcontext():
             return run_step(step.name, {**reads, REQUEST: request})
 
@@ -44,7 +49,13 @@ def _task(step: Step) -> Any:
             pattern=r"^(\d{4}-\d{2}-\d{2})?$",
             description="Last complete day to cover (YYYY-MM-DD); empty: the day before "
             "the run's run_after.",
-        )
+        ),
+        "accept_volume_change": Param(
+            False,
+            type="boolean",
+            description="Publish even though a mart or audience shrank by more than the "
+            "allowed share since the previous night (an empty required mart still fails).",
+        ),
     },
     tags=["personalization", "nightly"],
 )
@@ -69,9 +80,11 @@ def personalization_nightly() -> None:
     Any date runs: the run's start and logical dates play no part in it.
 
     ### Failures
-    A rejected extract file, a failed dbt model or test, or a failed export audit fails
-    its task without retry and nothing is published: the last good exports stay. Other
-    errors are retried with exponential back-off.
+    A rejected extract file, a failed dbt model or test, a volume guard (a required mart
+    empty, or a mart or audience down by more than half since the previous night: the
+    `accept_volume_change` param or `PZ_ACCEPT_VOLUME_CHANGE=1` accepts a shrink), or a
+    failed export audit fails its task without retry and nothing is published: the last
+    good exports stay. Other errors are retried with exponential back-off.
 
     ### Schedule and pool
     `0 3 * * *` (UTC) unless `PZ_SCHEDULE` says otherwise; one run at a time. Tasks that

@@ -10,4 +10,5 @@ MODELS: dict[str, str] = {
     "segments": "ml.segments",
     "churn": "ml.churn",
     "recommendations": "ml.recs",
+    "customer_value": "ml.value",
 }

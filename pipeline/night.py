@@ -19,6 +19,7 @@ from typing import Any
 from ml.registry import MODELS
 from pipeline.dbt import run_dbt
 from pipeline.export import publish, stage_and_audit
+from pipeline.guards import guard_volumes
 from pipeline.load import load_extracts
 from pipeline.models import init_mlflow, score
 from pipeline.run_date import resolve_run
@@ -57,8 +58,11 @@ class Step:
         return tuple(dict.fromkeys(self.inputs.values()))
 
 
-def _dbt_phase(run: dict[str, str], *, phase: str) -> dict[str, Any]:
-    return run_dbt(phase, run["run_date"])
+def _dbt_phase(run: dict[str, Any], *, phase: str) -> dict[str, Any]:
+    result = run_dbt(phase, run["run_date"])
+    accept = True if run.get("accept_volume_change") else None
+    rows = guard_volumes(phase, run["run_date"], accept_change=accept)
+    return {**result, "rows": rows}
 
 
 def _score(run: dict[str, str], *, model: str) -> dict[str, Any]:
@@ -93,7 +97,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "dbt_build_marts",
         partial(_dbt_phase, phase="marts"),
-        "dbt build of the seeds, staging, intermediate and marts models, tests included.",
+        "dbt build of seeds, staging, intermediate and marts; tests and volume guards.",
         upstream=("resolve_run", "load_extracts"),
         inputs=_RUN,
         opens_duckdb=True,
@@ -119,7 +123,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "dbt_build_audiences",
         partial(_dbt_phase, phase="audiences"),
-        "dbt build of the audience models and the membership table, tests included.",
+        "dbt build of the audience models and membership, tests and volume guards included.",
         upstream=("resolve_run", *MODELS),
         inputs=_RUN,
         opens_duckdb=True,

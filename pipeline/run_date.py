@@ -68,12 +68,17 @@ def resolve_run(request: dict[str, object]) -> dict[str, str]:
             (a datetime: when the run was due).
 
     Returns:
-        ``run_date`` and ``generated_at`` (the run's ``run_after``, which the export
-        manifest records: a time taken from the run, not from the clock).
+        ``run_date``, ``generated_at`` (the run's ``run_after``, which the export
+        manifest records: a time taken from the run, not from the clock) and
+        ``accept_volume_change`` (the request's, default false: see pipeline.guards).
     """
     run_after = request["run_after"]
     if not isinstance(run_after, dt.datetime):
         raise TypeError(f"run_after must be a datetime, got {run_after!r}")
     requested = request.get("run_date")
     run_date = resolve_run_date(str(requested) if requested else None, run_after)
-    return {"run_date": run_date, "generated_at": run_after.isoformat()}
+    return {
+        "run_date": run_date,
+        "generated_at": run_after.isoformat(),
+        "accept_volume_change": bool(request.get("accept_volume_change")),
+    }

@@ -17,7 +17,13 @@ pytestmark = pytest.mark.integration
 #: The folders whose models are the warehouse's interface: marts for analysts and the
 #: models, ml for the scores, audiences for the exports.
 CONTRACTED = ("marts/", "ml/", "audiences/")
-ML_TABLES = {"customer_segments", "segment_centroids", "churn_scores", "recommendations"}
+ML_TABLES = {
+    "customer_segments",
+    "segment_centroids",
+    "churn_scores",
+    "recommendations",
+    "customer_value",
+}
 
 
 @pytest.fixture(scope="module")

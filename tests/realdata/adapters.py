@@ -103,9 +103,7 @@ def cdnow_to_landing(sample: Path, landing: Path, delivered: dt.date = CDNOW_DEL
     return len(orders)
 
 
-def movielens_to_landing(
-    folder: Path, landing: Path, delivered: dt.date = ML100K_DELIVERED
-) -> int:
+def movielens_to_landing(folder: Path, landing: Path, delivered: dt.date = ML100K_DELIVERED) -> int:
     """MovieLens 100K as one history delivery: a rating is a one-line order.
 
     Users become CRM customers (gender and zip code kept, created at their first

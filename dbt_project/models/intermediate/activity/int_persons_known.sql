@@ -1,5 +1,6 @@
-{#- People known as customers (a CRM record or a logged-in customer id), with when
-    they were first seen. Anonymous-only browsers are not customers. -#}
+{#- People known as customers (a customer id from a CRM record, an order, an email
+    event or a login), with when they were first seen. Anonymous-only browsers are not
+    customers. -#}
 with
 
 identifiers as (

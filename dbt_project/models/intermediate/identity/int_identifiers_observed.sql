@@ -31,6 +31,11 @@ sightings as (
     from {{ ref('stg_email__email_events') }} where customer_id is not null
     group by customer_id
     union all
+    {#- A customer id that ordered is a customer, CRM record or not. #}
+    select 'customer_id', customer_id, customer_id, min(ordered_at), max(ordered_at)
+    from {{ ref('stg_shop__orders') }} where customer_id is not null
+    group by customer_id
+    union all
     select 'email', email, customer_id, min(occurred_at), max(occurred_at)
     from {{ ref('stg_email__email_events') }} where email is not null
     group by email, customer_id

@@ -27,10 +27,20 @@ preferences as (
     select * from {{ ref('int_customers_preferred') }}
 ),
 
+{#- A person with no CRM record is known by the customer ids their orders or email
+    events carry: the smallest stands in for the CRM's. -#}
+seen_customer_ids as (
+    select person_id, min(identifier_value) as customer_id
+    from {{ ref('int_identifiers_resolved') }}
+    where identifier_type = 'customer_id'
+    group by person_id
+),
+
 final as (
     select
         people.person_id,
-        golden.customer_id,
+        coalesce(golden.customer_id, seen_customer_ids.customer_id) as customer_id,
+        golden.person_id is not null as has_crm_record,
         golden.email,
         golden.phone,
         golden.first_name,
@@ -79,6 +89,7 @@ final as (
         end as engagement_tier
     from people
     left join golden on golden.person_id = people.person_id
+    left join seen_customer_ids on seen_customer_ids.person_id = people.person_id
     left join consents on consents.person_id = people.person_id
     left join orders on orders.person_id = people.person_id
     left join activity on activity.person_id = people.person_id

@@ -1,10 +1,10 @@
-{#- One row per CRM customer id: the latest version delivered on or before run_date,
-    normalized. Duplicate people stay separate here; identity resolution merges them. -#}
+{#- One row per CRM customer id created by the end of run_date: its version as of
+    run_date by the record's own updated_at, whichever delivery carried it (macro
+    point_in_time_first), normalized. Duplicate people stay separate here; identity resolution merges them. -#}
 with
 
 source as (
     select * from {{ source('raw', 'crm__customers') }}
-    where _extract_date <= {{ run_date() }}
 ),
 
 calling_codes as (
@@ -15,7 +15,7 @@ latest as (
     {{ deduplicate(
         'source',
         partition_by='customer_id',
-        order_by=latest_first('updated_at')
+        order_by=point_in_time_first('updated_at')
     ) }}
 ),
 

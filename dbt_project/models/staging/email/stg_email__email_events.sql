@@ -2,8 +2,7 @@
 {#- Email sends, opens, clicks and unsubscribes; replays (same event_id) removed, the
     first delivery kept. A table: several models and tests read it. -#}
 {%- set delivered_by_run_date -%}
-    _extract_date <= {{ run_date() }}
-      and event_ts < {{ run_end() }}
+    event_ts < {{ run_end() }}
 {%- endset %}
 with
 

@@ -1,9 +1,10 @@
+{#- Every erasure request loaded, whatever its date: erasure is not point in time. A
+    request applies to every run from the night it is loaded, backfills of earlier dates
+    included, so a backfill never brings an erased person back. -#}
 with
 
 source as (
     select * from {{ source('raw', 'privacy__erasure_requests') }}
-    where _extract_date <= {{ run_date() }}
-      and requested_at < {{ run_end() }}
 ),
 
 final as (

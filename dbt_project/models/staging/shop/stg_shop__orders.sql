@@ -1,17 +1,17 @@
-{#- Web and app orders: the latest delivered version of each order (status changes are
-    re-delivered), placed on or before run_date. -#}
+{#- Web and app orders placed by the end of run_date, each in its version as of
+    run_date by its own updated_at (status changes are re-delivered), whichever
+    delivery carried it (macro point_in_time_first). -#}
 with
 
 source as (
     select * from {{ source('raw', 'shop__orders') }}
-    where _extract_date <= {{ run_date() }}
 ),
 
 latest as (
     {{ deduplicate(
         'source',
         partition_by='order_id',
-        order_by=latest_first('updated_at')
+        order_by=point_in_time_first('updated_at')
     ) }}
 ),
 

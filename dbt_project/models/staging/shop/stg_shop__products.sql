@@ -2,14 +2,15 @@ with
 
 source as (
     select * from {{ source('raw', 'shop__products') }}
-    where _extract_date <= {{ run_date() }}
 ),
 
 latest as (
     {{ deduplicate(
         'source',
         partition_by='product_id',
-        order_by='_extract_date desc, ' ~ latest_first('updated_at')
+        order_by=point_in_time_first(
+            'updated_at', known_order='_extract_date desc, ' ~ latest_first('updated_at')
+        )
     ) }}
 ),
 

@@ -1,11 +1,11 @@
 {{ config(materialized='table') }}
 {#- Segment events with their JSON unpacked once. Replays (same messageId) removed, the
-    first delivery kept; only events before the end of run_date. -#}
+    first delivery kept; only events timestamped before the end of run_date, whichever
+    delivery carried them. -#}
 {%- set property_paths = ['$.product_id', '$.category', '$.order_id'] -%}
 {%- set context_paths = ['$.device.type', '$.campaign.source', '$.campaign.medium'] -%}
 {%- set delivered_by_run_date -%}
-    _extract_date <= {{ run_date() }}
-      and {{ adapter.quote('timestamp') }} < {{ run_end() }}
+    {{ adapter.quote('timestamp') }} < {{ run_end() }}
 {%- endset %}
 with
 
