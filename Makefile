@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
 RUN_DATE ?=
 SCALE ?= S
 
-.PHONY: setup datasets demo run test lint bench clean
+.PHONY: setup datasets demo run backfill test lint bench clean
 
 setup: .venv/.synced
 
@@ -41,6 +41,11 @@ demo: setup
 run: setup
 	@test -n "$(RUN_DATE)" || { echo "usage: make run RUN_DATE=YYYY-MM-DD" >&2; exit 2; }
 	$(PY) -m tools.airflow_local run --run-date $(RUN_DATE)
+
+# One run per date of a range, oldest first: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD
+backfill: setup
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD" >&2; exit 2; }
+	$(PY) -m tools.airflow_local backfill --from $(FROM) --to $(TO)
 
 # The whole pipeline at a scale (S=10k, M=100k, L=1M customers): bench/results/<scale>.json
 bench: setup

@@ -19,7 +19,6 @@ from typing import Any
 from ml.registry import MODELS
 from pipeline.dbt import run_dbt
 from pipeline.export import publish, stage_and_audit
-from pipeline.guards import guard_volumes
 from pipeline.load import load_extracts
 from pipeline.models import init_mlflow, score
 from pipeline.run_date import resolve_run
@@ -59,6 +58,8 @@ class Step:
 
 
 def _dbt_phase(run: dict[str, Any], *, phase: str) -> dict[str, Any]:
+    from pipeline.guards import guard_volumes  # imports duckdb: not at DAG parse time
+
     result = run_dbt(phase, run["run_date"])
     accept = True if run.get("accept_volume_change") else None
     rows = guard_volumes(phase, run["run_date"], accept_change=accept)

@@ -252,12 +252,42 @@ def _run_date_argument(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def backfill_dates(first: str, last: str) -> list[str]:
+    """Every date from ``first`` to ``last``, both included, in order.
+
+    Raises:
+        ValueError: ``last`` is before ``first``.
+    """
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    if end < start:
+        raise ValueError(f"--to {last} is before --from {first}")
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+
+
+def _backfill(settings: Settings, dates: list[str]) -> int:
+    """One night per date, oldest first; stop at the first that fails, naming it."""
+    for done, run_date in enumerate(dates):
+        try:
+            seconds = run_dag(run_date, settings)
+        except (subprocess.CalledProcessError, NightDidNothing) as exc:
+            print(
+                f"backfill stopped at {run_date} ({done} of {len(dates)} nights done): {exc}",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{run_date}: published in {seconds:.0f} s ({done + 1}/{len(dates)})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``run --run-date D`` or ``demo``."""
+    """Command line: ``run --run-date D``, ``backfill --from D1 --to D2`` or ``demo``."""
     parser = argparse.ArgumentParser(prog="python -m tools.airflow_local")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the nightly DAG once for a run date")
     run.add_argument("--run-date", required=True, type=_run_date_argument, help="YYYY-MM-DD")
+    backfill = commands.add_parser("backfill", help="one run per date of a range, in order")
+    backfill.add_argument("--from", dest="first", required=True, type=_run_date_argument)
+    backfill.add_argument("--to", dest="last", required=True, type=_run_date_argument)
     demo = commands.add_parser("demo", help="sample extracts, one run, a summary")
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
@@ -265,6 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     started = time.perf_counter()
+    if args.command == "backfill":
+        try:
+            dates = backfill_dates(args.first, args.last)
+        except ValueError as exc:
+            parser.error(str(exc))
+        return _backfill(settings, dates)
     if args.command == "run":
         run_date = args.run_date
     else:

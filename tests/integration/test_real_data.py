@@ -76,9 +76,20 @@ def test_cdnow_night_publishes_its_audiences(cdnow_home: Path) -> None:
     manifest = json.loads((cdnow_home / "exports" / CDNOW_RUN_DATE / "manifest.json").read_text())
     assert manifest["run_date"] == CDNOW_RUN_DATE
     assert manifest["files"], "nothing published"
+    # The night saw the one history delivery, dated after the run date.
+    seen = {(d["source"], d["entity"]): d for d in manifest["deliveries"]}
+    assert set(seen) == {
+        ("crm", "customers"),
+        ("shop", "products"),
+        ("shop", "orders"),
+        ("shop", "order_items"),
+    }
+    assert {d["last_extract_date"] for d in seen.values()} == {"1998-07-01"}
+    assert seen[("shop", "orders")]["rows_loaded"] == 6919
 
 
 def test_cdnow_every_order_up_to_the_run_date_reaches_the_marts(cdnow_home: Path) -> None:
+    """Regression: a CRM snapshot delivered after the run date left every mart empty."""
     end = dt.date.fromisoformat(CDNOW_RUN_DATE) + dt.timedelta(days=1)
     [(raw,)] = _query(
         cdnow_home,
@@ -89,6 +100,14 @@ def test_cdnow_every_order_up_to_the_run_date_reaches_the_marts(cdnow_home: Path
     assert raw > 0
     assert marts == raw
     assert people == 2357
+    outcomes = dict(
+        _query(
+            cdnow_home,
+            "select reason, count(*) from marts.order_reconciliation "
+            "where record_type = 'order' group by reason",
+        )
+    )
+    assert outcomes == {None: raw, "placed after run_date": 6919 - raw}
 
 
 def test_cdnow_btyd_summary_reproduces_the_published_calibration_summary(

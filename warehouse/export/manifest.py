@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from warehouse.export.layout import PENDING_MANIFEST
-from warehouse.export.sql import quote
+from warehouse.export.sql import quote, table_exists
 
 
 def model_versions(con: duckdb.DuckDBPyConnection, run_date: str) -> dict[str, list[str]]:
@@ -39,6 +39,40 @@ def model_versions(con: duckdb.DuckDBPyConnection, run_date: str) -> dict[str, l
     return versions
 
 
+def deliveries(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The deliveries the night saw: per source and entity, what ``raw._loads`` holds.
+
+    Point in time is by the records' own timestamps, so a delivery that arrives later
+    can change what a re-run of the same date publishes; this is the record of which
+    deliveries this night's files were built from: the loaded files (count, first and
+    last extract date, rows) and a sha256 over their sorted (file, sha256) pairs.
+    """
+    if not table_exists(con, "raw", "_loads"):
+        return []
+    rows = con.execute(
+        """
+        select
+            source,
+            entity,
+            count(*) as files,
+            cast(min(extract_date) as varchar) as first_extract_date,
+            cast(max(extract_date) as varchar) as last_extract_date,
+            sum(rows_loaded) as rows_loaded,
+            sha256(string_agg(file || ':' || file_sha256, '\n' order by file, file_sha256))
+                as files_sha256
+        from raw._loads
+        where status = 'loaded'
+        group by source, entity
+        order by source, entity
+        """
+    ).fetchall()
+    keys = (
+        "source", "entity", "files", "first_extract_date", "last_extract_date",
+        "rows_loaded", "files_sha256",
+    )  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def write_pending(
     staging: Path,
     run_date: str,
@@ -47,6 +81,7 @@ def write_pending(
     versions: dict[str, list[str]],
     *,
     mode: int,
+    seen: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write the manifest into the staged folder under its pending (hidden) name."""
     manifest = {
@@ -54,6 +89,7 @@ def write_pending(
         "generated_at": generated_at,
         "files": files,
         "model_versions": versions,
+        "deliveries": seen or [],
     }
     path = staging / PENDING_MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

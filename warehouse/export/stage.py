@@ -23,7 +23,7 @@ from warehouse.export.layout import (
     check_run_date,
     file_columns,
 )
-from warehouse.export.manifest import model_versions, write_pending
+from warehouse.export.manifest import deliveries, model_versions, write_pending
 from warehouse.export.query import export_query
 from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import connect_reproducible, literal
@@ -96,6 +96,7 @@ def stage_exports(
                     }
                 )
         versions = model_versions(con, run_date)
-    write_pending(staging, run_date, generated_at, files, versions, mode=modes.file)
+        seen = deliveries(con)
+    write_pending(staging, run_date, generated_at, files, versions, mode=modes.file, seen=seen)
     log.info("staged %d files for %s in %s", len(files), run_date, staging)
     return staging

@@ -17,7 +17,11 @@ def test_the_stages_are_the_steps_of_the_night() -> None:
 
 def test_a_stage_keeps_its_result_and_a_later_one_needs_it(tmp_path: Path) -> None:
     run = run_stage("resolve_run", "2026-03-31", tmp_path)
-    assert run == {"run_date": "2026-03-31", "generated_at": "2026-04-01T00:00:00+00:00"}
+    assert run == {
+        "run_date": "2026-03-31",
+        "generated_at": "2026-04-01T00:00:00+00:00",
+        "accept_volume_change": False,
+    }
     assert json.loads((tmp_path / "resolve_run.json").read_text()) == run
     with pytest.raises(FileNotFoundError, match="audit_exports.json"):
         run_stage("publish_exports", "2026-03-31", tmp_path)

@@ -40,7 +40,7 @@ def test_looking_at_the_registry_imports_no_model() -> None:
     code = (
         "import sys\n"
         "import pipeline.night, pipeline.models as m\n"
-        "assert 'segments' in m.MODELS and len(m.MODELS) == 3\n"
+        "assert 'segments' in m.MODELS and len(m.MODELS) == 4\n"
         "print(sorted(n for n in sys.modules if n.startswith('ml.') or n in "
         "('duckdb', 'mlflow', 'pandas', 'sklearn', 'dbt')))\n"
     )
@@ -53,7 +53,11 @@ def test_looking_at_the_registry_imports_no_model() -> None:
 def test_run_step_passes_the_results_a_step_reads() -> None:
     request = {"run_date": "2026-02-01", "run_after": dt.datetime(2026, 3, 1, tzinfo=dt.UTC)}
     run = run_step("resolve_run", {REQUEST: request})
-    assert run == {"run_date": "2026-02-01", "generated_at": "2026-03-01T00:00:00+00:00"}
+    assert run == {
+        "run_date": "2026-02-01",
+        "generated_at": "2026-03-01T00:00:00+00:00",
+        "accept_volume_change": False,
+    }
     with pytest.raises(KeyError, match="missing the result of audit_exports"):
         run_step("publish_exports", {"resolve_run": run})
     with pytest.raises(KeyError, match="unknown step"):

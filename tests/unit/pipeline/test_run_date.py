@@ -38,7 +38,9 @@ def test_resolve_run_gives_the_date_and_the_run_time_for_the_manifest() -> None:
     assert resolve_run({"run_date": "", "run_after": RUN_AFTER}) == {
         "run_date": "2026-03-31",
         "generated_at": "2026-04-01T03:00:00+00:00",
+        "accept_volume_change": False,
     }
-    assert resolve_run({"run_date": "2026-01-15", "run_after": RUN_AFTER})["run_date"] == (
-        "2026-01-15"
+    asked = resolve_run(
+        {"run_date": "2026-01-15", "accept_volume_change": True, "run_after": RUN_AFTER}
     )
+    assert (asked["run_date"], asked["accept_volume_change"]) == ("2026-01-15", True)

@@ -36,3 +36,19 @@ def test_make_run_refuses_a_malformed_date_naming_it(
         main(["run", "--run-date", bad])
     assert exited.value.code == 2
     assert repr(bad) in capsys.readouterr().err
+
+
+def test_a_backfill_covers_every_date_of_its_range_in_order() -> None:
+    from tools.airflow_local import backfill_dates
+
+    assert backfill_dates("2024-02-28", "2024-03-01") == ["2024-02-28", "2024-02-29", "2024-03-01"]
+    assert backfill_dates("2024-03-01", "2024-03-01") == ["2024-03-01"]
+    with pytest.raises(ValueError, match="before --from"):
+        backfill_dates("2024-03-02", "2024-03-01")
+
+
+def test_a_backfill_range_is_validated_like_a_run_date(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["backfill", "--from", "2024-03-01", "--to", "2024/03/05"])
+    assert stop.value.code == 2
+    assert "2024/03/05" in capsys.readouterr().err
