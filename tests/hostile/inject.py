@@ -34,10 +34,12 @@ def _text(row: Row, key: str, field: str) -> str:
 
 
 def _email(value: str | None) -> str | None:
+    """An address with its hostile local-part prefix, keyed by the normalized address."""
     return hostile_email(value, value.strip().lower()) if value else value
 
 
 def _id(value: str | None) -> str | None:
+    """An identifier with its hostile suffix; an empty one stays empty."""
     return hostile_id(value) if value else value
 
 
@@ -48,6 +50,7 @@ def category_of(product_id: str, category: str | None) -> str | None:
 
 
 def crm_customers(row: Row) -> Row:
+    """Names, gender, city, region and postal code by customer id; ids and email."""
     key = row["customer_id"]
     out = dict(row)
     for field in ("first_name", "last_name", "gender", "city", "region", "postal_code"):
@@ -59,6 +62,7 @@ def crm_customers(row: Row) -> Row:
 
 
 def shop_products(row: Row) -> Row:
+    """Name, category, subcategory and brand by product id; the product id."""
     key = row["product_id"]
     out = dict(row)
     for field in ("name", "subcategory", "brand"):
@@ -69,14 +73,17 @@ def shop_products(row: Row) -> Row:
 
 
 def shop_orders(row: Row) -> Row:
+    """The order and customer ids."""
     return {**row, "order_id": _id(row["order_id"]), "customer_id": _id(row["customer_id"])}
 
 
 def shop_order_items(row: Row) -> Row:
+    """The order and product ids."""
     return {**row, "order_id": _id(row["order_id"]), "product_id": _id(row["product_id"])}
 
 
 def pos_transactions(row: dict[str, Any]) -> dict[str, Any]:
+    """Transaction, store, loyalty card and product ids."""
     return {
         **row,
         "transaction_id": _id(row["transaction_id"]),
@@ -87,6 +94,7 @@ def pos_transactions(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def email_events(row: Row) -> Row:
+    """Event, message, campaign and customer ids, the address and the clicked url."""
     out = {
         **row,
         "event_id": _id(row["event_id"]),
@@ -100,6 +108,7 @@ def email_events(row: Row) -> Row:
 
 
 def privacy_consent(row: Row) -> Row:
+    """Customer id, address and the consent's source."""
     key = row["customer_id"] or row["email"]
     return {
         **row,
@@ -110,6 +119,7 @@ def privacy_consent(row: Row) -> Row:
 
 
 def privacy_erasure_requests(row: Row) -> Row:
+    """Request id, customer id and address."""
     # Requests are few: every request id gets a suffix.
     suffix = ID_SUFFIXES[number(row["request_id"]) % len(ID_SUFFIXES)]
     return {
@@ -180,6 +190,7 @@ CSV_ENTITIES: dict[str, Callable[[Row], Row]] = {
 
 
 def _open_text(path: Path, mode: str) -> io.TextIOBase:
+    """A text handle on a plain or gzipped extract, UTF-8, line ends untranslated."""
     opener = gzip.open if path.name.endswith(".gz") else open
     return opener(path, mode + "t", encoding="utf-8", newline="")
 
@@ -192,6 +203,7 @@ def read_csv(path: Path) -> tuple[list[str], list[Row]]:
 
 
 def _document(line: str) -> dict[str, Any] | str:
+    """A JSON line parsed, or the line itself when it does not parse."""
     try:
         return json.loads(line)
     except json.JSONDecodeError:
@@ -229,6 +241,7 @@ def _rewrite_csv(path: Path, change: Callable[[Row], Row]) -> None:
 
 
 def _rewrite_jsonl(path: Path) -> None:
+    """Rewrite a web events file, UTF-8 written as is (not as escapes)."""
     events = read_jsonl(path)
     with _open_text(path, "w") as fh:
         for event in events:
@@ -239,6 +252,7 @@ def _rewrite_jsonl(path: Path) -> None:
 
 
 def _rewrite_parquet(path: Path) -> None:
+    """Rewrite a store transactions file with its own schema."""
     table = pq.read_table(path)
     rows = [pos_transactions(row) for row in table.to_pylist()]
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)

@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.hostile.inject import read_csv, read_jsonl
+from tests.hostile.inject import inject, read_csv, read_jsonl
 from tests.hostile.strings import HOSTILE, ID_SUFFIXES
-from warehouse.contract import ENTITIES
+from warehouse.contract import ENTITIES, Entity
 from warehouse.load import load_landing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,11 +39,13 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_DATE = "2019-06-30"
 CUSTOMERS = 300
 DAYS = 90
+Con = duckdb.DuckDBPyConnection
 #: First characters a spreadsheet runs as a formula (docs/exports.md, Safe CSV).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def _env(home: Path) -> dict[str, str]:
+    """The environment of a run in ``home``, nothing of the caller's PZ_/Airflow set-up."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PZ_", "AIRFLOW", "MLFLOW"))}
     env["PZ_HOME"] = str(home)
     return env
@@ -64,8 +66,6 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env, check=True, cwd=REPO, capture_output=True,
     )  # fmt: skip
     shutil.copytree(plain, home / "landing")
-    from tests.hostile.inject import inject
-
     counts = inject(home / "landing")
     assert set(counts) == {e.key for e in ENTITIES}, counts
     load_landing(plain, home.parent / "plain.duckdb")
@@ -79,18 +79,18 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def con(night: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def con(night: Path) -> Iterator[Con]:
+    """A read-only connection to the night's warehouse."""
     with duckdb.connect(str(night / "warehouse.duckdb"), read_only=True) as connection:
         yield connection
 
 
 def _files(landing: Path, source: str, entity: str) -> list[Path]:
+    """An entity's delivered files, oldest extract date first."""
     return sorted(p for p in landing.glob(f"{source}/*/{entity}.*"))
 
 
-def _raw_rows(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
-) -> dict[tuple[str, int], tuple[Any, ...]]:
+def _raw_rows(con: Con, table: str, columns: list[str]) -> dict[tuple[str, int], tuple[Any, ...]]:
     """Raw rows by (file, row number), the given columns as stored."""
     select = ", ".join(f'"{c}"' for c in columns)
     return {
@@ -99,11 +99,13 @@ def _raw_rows(
     }
 
 
-def _rejected(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _rejected(con: Con) -> dict[str, int]:
+    """Rejected rows per loaded file."""
     return dict(con.execute("select file, rows_rejected from raw._loads").fetchall())
 
 
 def _relative(landing: Path, path: Path) -> str:
+    """A file's path below the landing folder."""
     return str(path.relative_to(landing))
 
 
@@ -145,7 +147,7 @@ def test_every_file_loads_and_rejects_as_its_plain_version_did(night: Path) -> N
     [e for e in ENTITIES if e.key not in ("web/events", "pos/transactions")],
     ids=lambda e: e.key,
 )
-def test_csv_values_are_in_raw_byte_for_byte(night: Path, con, entity) -> None:
+def test_csv_values_are_in_raw_byte_for_byte(night: Path, con: Con, entity: Entity) -> None:
     """Every text cell of every CSV record is in its raw table exactly as delivered."""
     landing = night / "landing"
     text = [c.name for c in entity.columns if c.type == "VARCHAR"]
@@ -169,7 +171,7 @@ def test_csv_values_are_in_raw_byte_for_byte(night: Path, con, entity) -> None:
     assert compared and hostile, (compared, hostile)
 
 
-def test_web_events_are_in_raw_byte_for_byte(night: Path, con) -> None:
+def test_web_events_are_in_raw_byte_for_byte(night: Path, con: Con) -> None:
     """Every JSON line's ids and documents (properties, traits, context) are kept whole."""
     landing = night / "landing"
     fields = ["messageId", "anonymousId", "userId", "event", "properties", "traits", "context"]
@@ -193,6 +195,7 @@ def test_web_events_are_in_raw_byte_for_byte(night: Path, con) -> None:
 
 
 def _strings(node: Any) -> Iterator[str]:
+    """Every string value of a JSON document, nested ones included."""
     if isinstance(node, str):
         yield node
     elif isinstance(node, dict):
@@ -200,7 +203,7 @@ def _strings(node: Any) -> Iterator[str]:
             yield from _strings(value)
 
 
-def test_store_transactions_are_in_raw_byte_for_byte(night: Path, con) -> None:
+def test_store_transactions_are_in_raw_byte_for_byte(night: Path, con: Con) -> None:
     landing = night / "landing"
     text = ["transaction_id", "store_id", "loyalty_id", "product_id"]
     raw = _raw_rows(con, "pos__transactions", text)
@@ -226,10 +229,11 @@ def _category(value: str | None) -> str | None:
 
 
 def _latest(landing: Path, source: str, entity: str) -> list[dict[str, str]]:
+    """The records of a snapshot entity's latest delivery."""
     return read_csv(_files(landing, source, entity)[-1])[1]
 
 
-def test_dim_customers_carries_the_crm_values(night: Path, con) -> None:
+def test_dim_customers_carries_the_crm_values(night: Path, con: Con) -> None:
     """Names, city, region, postal code and email of single-record people, exactly."""
     fields = ["first_name", "last_name", "gender", "city", "region", "postal_code"]
     records = {
@@ -255,7 +259,7 @@ def test_dim_customers_carries_the_crm_values(night: Path, con) -> None:
     assert hostile == set(HOSTILE)
 
 
-def test_dim_products_carries_the_catalogue_values(night: Path, con) -> None:
+def test_dim_products_carries_the_catalogue_values(night: Path, con: Con) -> None:
     """Product names and brands trimmed, categories also lower-cased, nothing else changed."""
     records = {r["product_id"]: r for r in _latest(night / "landing", "shop", "products")}
     rows = con.execute(
@@ -271,7 +275,7 @@ def test_dim_products_carries_the_catalogue_values(night: Path, con) -> None:
     assert {_category(v) for v in HOSTILE} <= {r[2] for r in rows}
 
 
-def test_hostile_ids_join_through_to_the_marts(night: Path, con) -> None:
+def test_hostile_ids_join_through_to_the_marts(night: Path, con: Con) -> None:
     """Orders, lines and interactions keyed by hostile ids reach the marts intact."""
     orders = _values(con, "select order_id from marts.fct_orders")
     raw = _values(
@@ -311,7 +315,9 @@ def test_hostile_ids_join_through_to_the_marts(night: Path, con) -> None:
         ("stg_pos__transactions", "store_id", "pos__transactions", "store_id"),
     ],
 )
-def test_staging_keeps_the_delivered_text(con, model, column, table, raw_column) -> None:
+def test_staging_keeps_the_delivered_text(
+    con: Con, model: str, column: str, table: str, raw_column: str
+) -> None:
     """Columns staging passes through unchanged hold delivered values only, hostile ones too."""
     staged = _values(con, f"select {column} from staging.{model} where {column} is not null")
     raw = _values(con, f'select "{raw_column}" from raw.{table}')
@@ -319,11 +325,13 @@ def test_staging_keeps_the_delivered_text(con, model, column, table, raw_column)
     assert any(v in HOSTILE or v.endswith(ID_SUFFIXES) for v in staged)
 
 
-def _values(con: duckdb.DuckDBPyConnection, sql: str) -> set[Any]:
+def _values(con: Con, sql: str) -> set[Any]:
+    """The distinct values of a one-column query."""
     return {row[0] for row in con.execute(sql).fetchall()}
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
+    """An exported CSV's header and records, as a spreadsheet-neutral reader sees them."""
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.reader(io.StringIO(fh.read())))
 
@@ -336,7 +344,7 @@ def _neutralised(value: str | None) -> str:
     return "'" + value if value.startswith(TRIGGERS) and not plain else value
 
 
-def test_csv_exports_neutralise_formulas_and_parquet_keeps_values(night: Path, con) -> None:
+def test_csv_exports_neutralise_formulas_and_parquet_keeps_values(night: Path, con: Con) -> None:
     """Each CSV cell is its Parquet cell, with a leading quote where it starts a formula;
     the Parquet cells are the audience tables' values."""
     folder = night / "exports" / RUN_DATE
