@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +40,25 @@ def numeric_columns(frame: pd.DataFrame, exclude: tuple[str, ...] = (ID_COLUMN,)
 def category_column(category: str) -> str:
     """The feature column of a category: ``category_share__`` and its lower-case slug."""
     return CATEGORY_PREFIX + re.sub("[^a-z0-9]+", "_", category.lower()).strip("_")
+
+
+def category_columns(categories: Sequence[str]) -> list[str]:
+    """The feature column of each category, one distinct name per category.
+
+    A category keeps its slug (``category_column``) unless the slug is empty (a name in
+    a script other than Latin, or only emoji) or another category has the same slug
+    (``Men's`` and ``mens``); those get the first eight hex digits of the SHA-256 of
+    the category appended, so each name stays one valid, stable identifier.
+    """
+    slugs = [category_column(category) for category in categories]
+    counts = Counter(slugs)
+    columns = []
+    for category, slug in zip(categories, slugs, strict=True):
+        if slug == CATEGORY_PREFIX or counts[slug] > 1:
+            digest = hashlib.sha256(category.encode("utf-8")).hexdigest()[:8]
+            slug = f"{slug}_{digest}" if slug != CATEGORY_PREFIX else slug + digest
+        columns.append(slug)
+    return columns
 
 
 def load_categories(path: Path | None = None) -> list[str]:
@@ -76,7 +97,7 @@ def read_with_category_shares(
     """
     check_shares_as_of(run_date, path)
     categories = load_categories(path)
-    columns = [category_column(category) for category in categories]
+    columns = category_columns(categories)
     if len(set(columns)) != len(columns):
         raise ValueError(f"two categories have the same feature column name: {categories}")
     pivots = [

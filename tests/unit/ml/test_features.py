@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
-from ml.features import category_column, read_with_category_shares
+from ml.features import category_column, category_columns, read_with_category_shares
 from warehouse import db
 
 RUN = dt.date(2026, 6, 30)
@@ -43,6 +44,20 @@ def path(tmp_path: Path) -> Path:
 def test_category_columns_are_slugs() -> None:
     assert category_column("Kids' Books") == "category_share__kids_books"
     assert category_column("  Home & Garden ") == "category_share__home_garden"
+
+
+def test_categories_whose_slugs_collide_or_vanish_get_distinct_columns() -> None:
+    """Regression: a category named only in CJK, Arabic or emoji has an empty slug, and
+    two categories with the same slug (``men's``, ``men-s``) shared a column name, so
+    every model failed with "two categories have the same feature column name"."""
+    categories = ["apparel", "men's", "men-s", "東京", "مرحبا", "🎉"]
+    columns = category_columns(categories)
+    assert columns[0] == "category_share__apparel"
+    assert len(set(columns)) == len(categories)
+    assert all(re.fullmatch("category_share__[a-z0-9_]+", c) for c in columns), columns
+    assert columns[1] != columns[2]
+    assert columns[1].startswith("category_share__men_s_")
+    assert category_columns(list(reversed(categories))) == list(reversed(columns))
 
 
 def test_shares_become_one_column_per_catalogue_category(path: Path) -> None:
