@@ -90,8 +90,10 @@ STEPS: tuple[Step, ...] = (
     Step(
         "load_extracts",
         load_extracts,
-        "Load the new or changed extracts of the landing folder into raw.",
+        "Load the new or changed extracts of the landing folder into raw; check they "
+        "cover the run date.",
         upstream=("resolve_run",),
+        inputs=_RUN,
         opens_duckdb=True,
         fails_fast=True,
     ),
@@ -118,6 +120,7 @@ STEPS: tuple[Step, ...] = (
             upstream=("resolve_run", "init_mlflow"),
             inputs=_RUN,
             opens_duckdb=True,
+            fails_fast=True,
         )
         for model in MODELS
     ),
