@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ml.registry import MODELS
-from pipeline.dbt import run_dbt
+from pipeline.dbt import check_freshness, run_dbt
 from pipeline.export import publish, stage_and_audit
 from pipeline.load import load_extracts
 from pipeline.models import init_mlflow, score
@@ -60,10 +60,11 @@ class Step:
 def _dbt_phase(run: dict[str, Any], *, phase: str) -> dict[str, Any]:
     from pipeline.guards import guard_volumes  # imports duckdb: not at DAG parse time
 
+    stale = check_freshness() if phase == "marts" else []
     result = run_dbt(phase, run["run_date"])
     accept = True if run.get("accept_volume_change") else None
     rows = guard_volumes(phase, run["run_date"], accept_change=accept)
-    return {**result, "rows": rows}
+    return {**result, "rows": rows, **({"freshness_warnings": stale} if stale else {})}
 
 
 def _score(run: dict[str, str], *, model: str) -> dict[str, Any]:
@@ -100,7 +101,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "dbt_build_marts",
         partial(_dbt_phase, phase="marts"),
-        "dbt build of seeds, staging, intermediate and marts; tests and volume guards.",
+        "dbt source freshness, then dbt build of seeds, staging, intermediate and marts; "
+        "tests and volume guards.",
         upstream=("resolve_run", "load_extracts"),
         inputs=_RUN,
         opens_duckdb=True,

@@ -253,6 +253,7 @@ def ensure_sample(settings: Settings, customers: int, days: int, end_date: str) 
             ],
             check=True,
             stdout=out,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
     return end_date
 
