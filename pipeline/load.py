@@ -84,7 +84,7 @@ def check_coverage(
 
 def load_extracts(
     run: dict[str, Any] | None = None, settings: Settings | None = None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Load every new or changed extract into ``raw``; fail if any file failed.
 
     Args:
@@ -93,7 +93,8 @@ def load_extracts(
         settings: Where the landing folder and the warehouse are.
 
     Returns:
-        Counts of files loaded, skipped (unchanged) and ignored, and rows loaded.
+        Counts of files loaded, skipped (unchanged) and ignored, and rows loaded; with
+        ``run``, also ``last_delivery`` (the latest extract date loaded).
 
     Raises:
         DataError: A file could not be loaded (the others are loaded and recorded), or
@@ -115,10 +116,14 @@ def load_extracts(
         lines = "\n".join(f"  {r.file}: {r.error}" for r in summary.failed)
         raise DataError(f"{len(summary.failed)} extract files failed to load:\n{lines}")
     if run is not None:
+        first, last, first_order = deliveries(settings)
         check_coverage(
             run["run_date"],
-            *deliveries(settings),
+            first,
+            last,
+            first_order,
             landing_dir=str(settings.landing_dir),
             allow_future=bool(run.get("allow_future")) or allowed_future_from_env(),
         )
+        counts["last_delivery"] = last.isoformat()
     return counts

@@ -57,10 +57,16 @@ class Step:
         return tuple(dict.fromkeys(self.inputs.values()))
 
 
-def _dbt_phase(run: dict[str, Any], *, phase: str) -> dict[str, Any]:
+def _dbt_phase(
+    run: dict[str, Any], loaded: dict[str, Any] | None = None, *, phase: str
+) -> dict[str, Any]:
     from pipeline.guards import guard_volumes  # imports duckdb: not at DAG parse time
 
-    stale = check_freshness() if phase == "marts" else []
+    stale = []
+    if phase == "marts":
+        # Freshness is about the latest night: a backfill of an older date still runs.
+        last = (loaded or {}).get("last_delivery")
+        stale = check_freshness(strict=not last or run["run_date"] >= last)
     result = run_dbt(phase, run["run_date"])
     accept = True if run.get("accept_volume_change") else None
     rows = guard_volumes(phase, run["run_date"], accept_change=accept)
@@ -104,7 +110,7 @@ STEPS: tuple[Step, ...] = (
         "dbt source freshness, then dbt build of seeds, staging, intermediate and marts; "
         "tests and volume guards.",
         upstream=("resolve_run", "load_extracts"),
-        inputs=_RUN,
+        inputs={**_RUN, "loaded": "load_extracts"},
         opens_duckdb=True,
         fails_fast=True,
     ),
