@@ -27,7 +27,10 @@ def _task(step: Step) -> Any:
         request = {
             "run_date": params.get("run_date"),
             "accept_volume_change": params.get("accept_volume_change"),
+            "allow_future": params.get("allow_future"),
             "run_after": dag_run.run_after,
+            "run_type": str(getattr(dag_run.run_type, "value", dag_run.run_type)),
+            "logical_date": dag_run.logical_date,
         }
         with fail_fast() if step.fails_fast else nullcontext():
             return run_step(step.name, {**reads, REQUEST: request})
@@ -37,6 +40,7 @@ def _task(step: Step) -> Any:
 
 
 @dag(
+    description="Nightly personalization: raw extracts to audited, published audience files.",
     schedule=NIGHTLY_SCHEDULE,
     start_date=START_DATE,
     catchup=False,
@@ -44,17 +48,24 @@ def _task(step: Step) -> Any:
     default_args=DEFAULT_ARGS,
     params={
         "run_date": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             pattern=r"^(\d{4}-\d{2}-\d{2})?$",
-            description="Last complete day to cover (YYYY-MM-DD); empty: the day before "
-            "the run's run_after.",
+            description="Last complete day to cover (YYYY-MM-DD). Leave empty for the "
+            "default: a backfill's run covers its logical date's day, any other run the "
+            "day before its run_after.",
         ),
         "accept_volume_change": Param(
             False,
             type="boolean",
             description="Publish even though a mart or audience shrank by more than the "
             "allowed share since the previous night (an empty required mart still fails).",
+        ),
+        "allow_future": Param(
+            False,
+            type="boolean",
+            description="Run even though the run date is after the last delivery (the "
+            "audiences then miss the days not delivered yet).",
         ),
     },
     tags=["personalization", "nightly"],
@@ -74,13 +85,22 @@ def personalization_nightly() -> None:
     the step's plain function.
 
     ### Run date
-    One `run_date` drives the whole run: the `run_date` param when given (backfills:
-    trigger with `{"run_date": "YYYY-MM-DD"}`), otherwise the day before the run's
-    `run_after`. `resolve_run` computes it once; every other task gets it from there.
-    Any date runs: the run's start and logical dates play no part in it.
+    One `run_date` drives the whole run: the `run_date` param when given (trigger with
+    `{"run_date": "YYYY-MM-DD"}`); for a run of a backfill (`airflow backfill create
+    --from-date D1 --to-date D2`, or the Backfill form) the day of its logical date, so
+    the backfill covers each date of the range once; otherwise the day before the run's
+    `run_after` (the night of 1 April covers 31 March). `resolve_run` computes it once;
+    every other task gets it from there. A run date after the last delivery is refused
+    unless the `allow_future` param (or `PZ_ALLOW_FUTURE=1`) allows it.
+
+    ### Paused at creation
+    A new DAG starts paused: its scheduled runs and backfills stay queued until it is
+    unpaused (the toggle in the UI, or `airflow dags unpause personalization_nightly`).
 
     ### Failures
-    A rejected extract file, a failed dbt model or test, a volume guard (a required mart
+    No extracts at all, no order on or before the run date, a run date after the last
+    delivery, a model that cannot train on the data, a rejected extract file, a source
+    past its freshness error threshold, a failed dbt model or test, a volume guard (a required mart
     empty, or a mart or audience down by more than half since the previous night: the
     `accept_volume_change` param or `PZ_ACCEPT_VOLUME_CHANGE=1` accepts a shrink), or a
     failed export audit fails its task without retry and nothing is published: the last

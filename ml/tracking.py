@@ -13,8 +13,10 @@ run's holdout (the champion is re-evaluated on that same holdout); otherwise it 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
+import io
 import pickle
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +39,10 @@ EXPERIMENTS = tuple(MODELS)
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 _FINGERPRINT_TAG = "model_sha256"
+#: The experiment tag MLflow 3's UI reads to choose an experiment's layout: these are
+#: classic ML experiments (runs, metrics, models), not GenAI ones (traces first).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+CLASSIC_ML_KIND = "custom_model_development"
 
 
 def _sqlite_file(tracking_uri: str) -> Path | None:
@@ -56,12 +62,38 @@ def artifact_root(tracking_uri: str) -> Path | None:
 
 
 def _experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str:
+    """The id of experiment ``name``, created (tagged as classic ML) when missing.
+
+    An experiment created before the kind tag existed gets it here.
+    """
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
+        if experiment.tags.get(EXPERIMENT_KIND_TAG) != CLASSIC_ML_KIND:
+            client.set_experiment_tag(
+                experiment.experiment_id, EXPERIMENT_KIND_TAG, CLASSIC_ML_KIND
+            )
         return experiment.experiment_id
     root = artifact_root(tracking_uri)
     location = (root / name).as_uri() if root is not None else None
-    return client.create_experiment(name, artifact_location=location)
+    return client.create_experiment(
+        name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: CLASSIC_ML_KIND}
+    )
+
+
+def unique_run_name(client: MlflowClient, experiment_id: str, run_name: str) -> str:
+    """``run_name`` with a counter: ``churn 2026-03-31 #2`` for the second such run.
+
+    Several runs of one model for one run date (a re-run, a backfill after a fix) would
+    otherwise share a name in the UI. The counter comes from the runs already in the
+    store, not from the clock, so the names stay reproducible.
+    """
+    escaped = run_name.replace("'", "''")
+    earlier = client.search_runs(
+        [experiment_id],
+        filter_string=f"attributes.run_name LIKE '{escaped} #%'",
+        max_results=50000,
+    )
+    return f"{run_name} #{len(earlier) + 1}"
 
 
 def init_store(tracking_uri: str) -> None:
@@ -87,11 +119,14 @@ def training_run(
 ) -> Iterator[str]:
     """Open an MLflow run in ``experiment``; yields its run id.
 
-    The ``log_*`` functions below write to the run opened here.
+    The run is named ``run_name`` plus a counter (:func:`unique_run_name`). The
+    ``log_*`` functions below write to the run opened here.
     """
     mlflow.set_tracking_uri(tracking_uri)
-    experiment_id = _experiment_id(MlflowClient(tracking_uri), experiment, tracking_uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
+    client = MlflowClient(tracking_uri)
+    experiment_id = _experiment_id(client, experiment, tracking_uri)
+    name = unique_run_name(client, experiment_id, run_name)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags) as run:
         yield run.info.run_id
 
 
@@ -121,16 +156,21 @@ def log_table(frame: pd.DataFrame, filename: str) -> None:
     mlflow.log_table(frame, filename)
 
 
-class _WrappedModel(mlflow.pyfunc.PythonModel):
-    """Any fitted object with ``predict(frame)``, as an MLflow python model."""
+# MLflow inspects ``predict`` when the class is defined and warns, under a filter of its
+# own that no warnings filter overrides, that it has no type hints; the warning would
+# print before every entry point's usage text, so what the definition writes to stderr
+# is dropped. No type hints on purpose: MLflow would derive (and validate) a schema from
+# them, while the signature logged with each model already describes its input.
+with contextlib.redirect_stderr(io.StringIO()):
 
-    def __init__(self, model: Any) -> None:
-        self.model = model
+    class _WrappedModel(mlflow.pyfunc.PythonModel):
+        """Any fitted object with ``predict(frame)``, as an MLflow python model."""
 
-    # No type hints here on purpose: MLflow derives (and validates) a schema from them,
-    # while the signature logged with each model already describes its input.
-    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
-        return self.model.predict(model_input)
+        def __init__(self, model: Any) -> None:
+            self.model = model
+
+        def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
+            return self.model.predict(model_input)
 
 
 def _requirements(distributions: list[str]) -> list[str]:
@@ -195,8 +235,26 @@ def log_model(
         return ModelRef(registered_name, version)
     version = str(info.registered_model_version)
     client.set_model_version_tag(registered_name, version, _FINGERPRINT_TAG, fingerprint)
+    client.update_model_version(
+        registered_name, version, description=version_description(registered_name)
+    )
     mlflow.set_tag("registered_version", version)
     return ModelRef(registered_name, version)
+
+
+def version_description(registered_name: str) -> str:
+    """What a new version of ``registered_name`` is: its run, the run's name and tags."""
+    run = mlflow.active_run()
+    if run is None:
+        return f"{registered_name}, logged outside a training run."
+    tags = {key: value for key, value in run.data.tags.items() if not key.startswith("mlflow.")}
+    told = ", ".join(f"{key}={value}" for key, value in sorted(tags.items()))
+    return (
+        f"{registered_name} trained in run '{run.info.run_name}' ({run.info.run_id})"
+        + (f"; {told}" if told else "")
+        + ". Takes the alias champion only if it scores at least as well as the current"
+        " champion on this run's holdout."
+    )
 
 
 def load_model(ref: ModelRef) -> Any:

@@ -50,6 +50,97 @@ def dbt_command(phase: str, run_date: str, settings: Settings) -> list[str]:
     ]  # fmt: skip
 
 
+def freshness_command(settings: Settings) -> list[str]:
+    """The ``dbt source freshness`` command line; results in ``<target>/sources.json``."""
+    return [
+        dbt_executable(),
+        "source", "freshness",
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(settings.dbt_target_dir),
+        "--log-path", str(settings.dbt_log_dir),
+        "--output", str(settings.dbt_target_dir / "sources.json"),
+        "--no-use-colors",
+    ]  # fmt: skip
+
+
+def freshness_findings(sources_json: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(warnings, errors) of a ``sources.json``: one line per source past a threshold.
+
+    A source dbt could not check (``runtime error``, e.g. an optional source never
+    delivered) is a warning: the volume guards and the tests judge empty tables.
+    """
+    warnings, errors = [], []
+    for result in sources_json.get("results", []):
+        name = result.get("unique_id", "?").removeprefix("source.personalization.")
+        status = result.get("status")
+        age = result.get("max_loaded_at_time_ago_in_s")
+        hours = f"last load {age / 3600:.0f} h ago" if isinstance(age, int | float) else "no load"
+        if status == "error":
+            errors.append(f"{name}: {hours}, past its error threshold")
+        elif status == "warn":
+            warnings.append(f"{name}: {hours}, past its warn threshold")
+        elif status == "runtime error":
+            warnings.append(f"{name}: freshness not checked ({(result.get('error') or '')[:120]})")
+    return warnings, errors
+
+
+def check_freshness(settings: Settings | None = None, *, strict: bool = True) -> list[str]:
+    """Run ``dbt source freshness`` over the load ledger's ``_loaded_at``.
+
+    Args:
+        settings: Where the warehouse is.
+        strict: A source past its error threshold fails; when false (a backfill of a
+            date before the last delivery, which stale sources cannot change) it is
+            reported with the warnings.
+
+    Returns:
+        One line per source past a threshold (logged as warnings).
+
+    Raises:
+        DataError: ``strict`` and a source is past its error threshold: its extracts
+            stopped arriving.
+    """
+    settings = settings or load_settings()
+    done = subprocess.run(
+        freshness_command(settings),
+        cwd=DBT_PROJECT_DIR,
+        env=_dbt_env(settings),
+        capture_output=True,
+        text=True,
+    )
+    for line in done.stdout.splitlines():
+        log.info("dbt: %s", line.rstrip())
+    try:
+        sources = json.loads((settings.dbt_target_dir / "sources.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(
+            f"dbt source freshness wrote no results (exit {done.returncode})"
+        ) from exc
+    warnings, errors = freshness_findings(sources)
+    if not strict:
+        warnings, errors = warnings + errors, []
+    for warning in warnings:
+        log.warning("freshness: %s", warning)
+    if errors:
+        raise DataError(
+            "sources stopped arriving: "
+            + "; ".join(errors)
+            + ". Deliver their extracts to the landing folder, then run again"
+        )
+    return warnings
+
+
+def _dbt_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PZ_HOME": str(settings.home),
+        "PZ_DUCKDB_PATH": str(settings.duckdb_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+    }
+
+
 def _failed_nodes(run_results: Path) -> list[str]:
     try:
         results = json.loads(run_results.read_text())["results"]
@@ -82,13 +173,7 @@ def run_dbt(phase: str, run_date: str, settings: Settings | None = None) -> dict
     """
     settings = settings or load_settings()
     command = dbt_command(phase, run_date, settings)
-    env = {
-        **os.environ,
-        "PZ_HOME": str(settings.home),
-        "PZ_DUCKDB_PATH": str(settings.duckdb_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_VERSION_CHECK": "false",
-    }
+    env = _dbt_env(settings)
     log.info("running %s", " ".join(command))
     with subprocess.Popen(
         command,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ml.registry import MODELS as _MODEL_MODULES
+from pipeline.errors import DataError
 from warehouse.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,21 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
 
     Raises:
         ValueError: ``model`` is not registered.
+        DataError: The model cannot train or score on the data as of the run date (the
+            model raised ``ValueError``, as scikit-learn does on too few samples):
+            retrying on the same data fails the same way.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of {tuple(MODELS)}")
     settings = settings or load_settings()
-    result = MODELS[model](dt.date.fromisoformat(run_date), settings=settings)
+    train_and_score = MODELS[model]
+    try:
+        result = train_and_score(dt.date.fromisoformat(run_date), settings=settings)
+    except ValueError as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise DataError(
+            f"the {model} model cannot train on the data as of {run_date}: {reason}; "
+            "check that the marts it reads have rows for that date (dbt_build_marts)"
+        ) from exc
     log.info("%s: %s", model, result)
     return json.loads(json.dumps(result, default=str))

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ml.registry import MODELS
-from pipeline.dbt import run_dbt
+from pipeline.dbt import check_freshness, run_dbt
 from pipeline.export import publish, stage_and_audit
 from pipeline.load import load_extracts
 from pipeline.models import init_mlflow, score
@@ -57,13 +57,20 @@ class Step:
         return tuple(dict.fromkeys(self.inputs.values()))
 
 
-def _dbt_phase(run: dict[str, Any], *, phase: str) -> dict[str, Any]:
+def _dbt_phase(
+    run: dict[str, Any], loaded: dict[str, Any] | None = None, *, phase: str
+) -> dict[str, Any]:
     from pipeline.guards import guard_volumes  # imports duckdb: not at DAG parse time
 
+    stale = []
+    if phase == "marts":
+        # Freshness is about the latest night: a backfill of an older date still runs.
+        last = (loaded or {}).get("last_delivery")
+        stale = check_freshness(strict=not last or run["run_date"] >= last)
     result = run_dbt(phase, run["run_date"])
     accept = True if run.get("accept_volume_change") else None
     rows = guard_volumes(phase, run["run_date"], accept_change=accept)
-    return {**result, "rows": rows}
+    return {**result, "rows": rows, **({"freshness_warnings": stale} if stale else {})}
 
 
 def _score(run: dict[str, str], *, model: str) -> dict[str, Any]:
@@ -90,17 +97,20 @@ STEPS: tuple[Step, ...] = (
     Step(
         "load_extracts",
         load_extracts,
-        "Load the new or changed extracts of the landing folder into raw.",
+        "Load the new or changed extracts of the landing folder into raw; check they "
+        "cover the run date.",
         upstream=("resolve_run",),
+        inputs=_RUN,
         opens_duckdb=True,
         fails_fast=True,
     ),
     Step(
         "dbt_build_marts",
         partial(_dbt_phase, phase="marts"),
-        "dbt build of seeds, staging, intermediate and marts; tests and volume guards.",
+        "dbt source freshness, then dbt build of seeds, staging, intermediate and marts; "
+        "tests and volume guards.",
         upstream=("resolve_run", "load_extracts"),
-        inputs=_RUN,
+        inputs={**_RUN, "loaded": "load_extracts"},
         opens_duckdb=True,
         fails_fast=True,
     ),
@@ -118,6 +128,7 @@ STEPS: tuple[Step, ...] = (
             upstream=("resolve_run", "init_mlflow"),
             inputs=_RUN,
             opens_duckdb=True,
+            fails_fast=True,
         )
         for model in MODELS
     ),

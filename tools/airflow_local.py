@@ -12,6 +12,14 @@ for its date exits 1 all the same, saying which.
 ``PZ_LANDING_DIR`` (unless extracts are already there), runs the DAG for the sample's
 last day and prints what came out and where.
 
+Both are quiet: Airflow's and dbt's full logs go to ``$PZ_HOME/logs/<command>-<run
+date>.log`` (its path is printed); the terminal shows one line per step with its time
+and outcome, then the summary, and on a failure the reason the failed step gave.
+
+``python -m tools.airflow_local airflow`` starts ``airflow standalone`` and
+``python -m tools.airflow_local mlflow`` the MLflow UI, both on 127.0.0.1 with the
+same settings as the runs, printing where to log in.
+
 ``airflow dags test`` runs tasks one after another in one process and does not look at
 pools; the pool matters for a scheduler, which never starts a task of a pool that does
 not exist, so it is created here all the same.
@@ -42,6 +50,9 @@ DEMO_CUSTOMERS = 2000
 DEMO_DAYS = 120
 DEMO_END_DATE = "2026-03-31"
 DEMO_SEED = 42
+UI_HOST = "127.0.0.1"
+AIRFLOW_PORT = 8080
+MLFLOW_PORT = 5000
 
 
 def airflow_env(settings: Settings) -> dict[str, str]:
@@ -59,14 +70,38 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__API__HOST": UI_HOST,
+        "AIRFLOW__API__PORT": str(AIRFLOW_PORT),
     }
 
 
-def _airflow(args: list[str], env: dict[str, str]) -> None:
-    airflow = Path(sys.executable).with_name("airflow")
-    command = [str(airflow) if airflow.exists() else "airflow", *args]
-    print("+ airflow " + " ".join(args), flush=True)
-    subprocess.run(command, env=env, check=True)
+def venv_executable(name: str) -> str:
+    """The console script ``name`` beside this interpreter (the project's virtualenv).
+
+    The virtualenv is rarely on ``PATH``; looking the name up there fails with
+    ``FileNotFoundError`` even though the script is installed.
+    """
+    return str(Path(sys.executable).with_name(name))
+
+
+def log_file(settings: Settings, command: str, run_date: str) -> Path:
+    """``$PZ_HOME/logs/<command>-<run_date>.log``, emptied: the full log of one command."""
+    path = settings.home / "logs" / f"{command}-{run_date}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    return path
+
+
+def _airflow(args: list[str], env: dict[str, str], log: Path | None = None) -> None:
+    """Run ``airflow <args>``; its output goes to ``log`` when given, else to the terminal."""
+    command = [venv_executable("airflow"), *args]
+    if log is None:
+        subprocess.run(command, env=env, check=True)
+        return
+    with log.open("a") as out:
+        out.write("+ airflow " + " ".join(args) + "\n")
+        out.flush()
+        subprocess.run(command, env=env, check=True, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _airflow_version() -> str:
@@ -75,7 +110,7 @@ def _airflow_version() -> str:
     return version("apache-airflow")
 
 
-def prepare_airflow(settings: Settings) -> dict[str, str]:
+def prepare_airflow(settings: Settings, log: Path | None = None) -> dict[str, str]:
     """Migrate the Airflow database and create the pool, unless already done."""
     env = airflow_env(settings)
     home = settings.airflow_home
@@ -84,8 +119,8 @@ def prepare_airflow(settings: Settings) -> dict[str, str]:
     wanted = f"{_airflow_version()} {POOL}"
     if marker.exists() and marker.read_text().strip() == wanted:
         return env
-    _airflow(["db", "migrate"], env)
-    _airflow(["pools", "set", POOL, "1", "DuckDB allows one writer per file"], env)
+    _airflow(["db", "migrate"], env, log)
+    _airflow(["pools", "set", POOL, "1", "DuckDB allows one writer per file"], env, log)
     marker.write_text(wanted + "\n")
     return env
 
@@ -124,7 +159,12 @@ def _mtime_ns(path: Path) -> int | None:
 
 
 def run_dag(
-    run_date: str, settings: Settings | None = None, *, mark_success_pattern: str | None = None
+    run_date: str,
+    settings: Settings | None = None,
+    *,
+    mark_success_pattern: str | None = None,
+    allow_future: bool = False,
+    log: Path | None = None,
 ) -> float:
     """Run the DAG once for ``run_date`` with ``airflow dags test``; return wall seconds.
 
@@ -136,6 +176,8 @@ def run_dag(
         settings: Where the state lives (default: from the environment).
         mark_success_pattern: Regex of task ids to mark successful instead of running
             (e.g. redo only the exports over an already built warehouse).
+        allow_future: Run a date after the last delivery (the DAG's ``allow_future``).
+        log: File that takes Airflow's output (default: the terminal).
 
     Raises:
         subprocess.CalledProcessError: The DAG run failed.
@@ -146,11 +188,12 @@ def run_dag(
     manifest = settings.export_dir / run_date / "manifest.json"
     published_before = _mtime_ns(manifest)
     started = time.perf_counter()
-    env = prepare_airflow(settings)
-    args = ["dags", "test", DAG_ID, "--conf", json.dumps({"run_date": run_date})]
+    env = prepare_airflow(settings, log)
+    conf = {"run_date": run_date, **({"allow_future": True} if allow_future else {})}
+    args = ["dags", "test", DAG_ID, "--conf", json.dumps(conf)]
     if mark_success_pattern:
         args += ["--mark-success-pattern", mark_success_pattern]
-    _airflow(args, env)
+    _airflow(args, env, log)
     states = [state for _, _, state in task_durations(settings, run_date)]
     reason = did_nothing(run_date, states, published_before, _mtime_ns(manifest))
     if reason:
@@ -197,17 +240,43 @@ def ensure_sample(settings: Settings, customers: int, days: int, end_date: str) 
     if existing:
         print(f"extracts already in {settings.landing_dir} (last day {existing}): reusing them")
         return existing
-    print(f"writing sample extracts: {customers} customers x {days} days to {end_date}")
-    subprocess.run(
-        [
-            sys.executable, "-m", "warehouse.synthetic",
-            "--customers", str(customers), "--days", str(days),
-            "--end-date", end_date, "--seed", str(DEMO_SEED),
-            "--out", str(settings.landing_dir),
-        ],
-        check=True,
-    )  # fmt: skip
+    log = settings.home / "logs" / "synthetic.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"writing sample extracts: {customers} customers x {days} days to {end_date} (log {log})")
+    with log.open("w") as out:
+        subprocess.run(
+            [
+                sys.executable, "-m", "warehouse.synthetic",
+                "--customers", str(customers), "--days", str(days),
+                "--end-date", end_date, "--seed", str(DEMO_SEED),
+                "--out", str(settings.landing_dir),
+            ],
+            check=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
     return end_date
+
+
+def step_lines(settings: Settings, run_date: str) -> list[str]:
+    """One line per step of the latest run for ``run_date``: name, seconds, outcome."""
+    return [
+        f"  {task:<22} {seconds:>7.1f} s  {state or 'not run'}"
+        for task, seconds, state in task_durations(settings, run_date)
+    ]
+
+
+def failure_reason(log: Path) -> str | None:
+    """The message the failed step gave, from the run's log (the last one, if several)."""
+    if not log.exists():
+        return None
+    reasons = [
+        line.split(marker, 1)[1].strip()
+        for line in log.read_text(errors="replace").splitlines()
+        for marker in ("AirflowFailException: ", "DataError: ")
+        if marker in line
+    ]
+    return reasons[-1] if reasons else None
 
 
 def summary(settings: Settings, run_date: str) -> str:
@@ -226,23 +295,84 @@ def summary(settings: Settings, run_date: str) -> str:
         lines.append(f"Files: {folder}/<audience>.parquet|csv and manifest.json")
     else:
         lines.append(f"No published exports in {folder}.")
-    durations = task_durations(settings, run_date)
-    if durations:
-        lines.append("Task times:")
-        lines += [f"  {task:<22} {seconds:>7.1f} s  {state}" for task, seconds, state in durations]
     venv = Path(sys.executable).parent
     lines += [
         "",
         "Look around:",
-        f"  MLflow UI:   {venv}/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}",
-        f"  Airflow UI:  AIRFLOW_HOME={settings.airflow_home} AIRFLOW__CORE__DAGS_FOLDER="
-        f"{DAGS_FOLDER} AIRFLOW__CORE__LOAD_EXAMPLES=False {venv}/airflow standalone",
+        f"  MLflow UI:   make mlflow   (http://{UI_HOST}:{MLFLOW_PORT})",
+        f"  Airflow UI:  make airflow  (http://{UI_HOST}:{AIRFLOW_PORT}, user admin, password "
+        f"in {password_file(settings)})",
         f"  dbt docs:    cd dbt_project && PZ_DUCKDB_PATH={settings.duckdb_path} "
         f"{venv}/dbt docs generate --vars '{{run_date: {run_date}}}' && {venv}/dbt docs serve",
         f"  warehouse:   {venv}/python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}',"
         " read_only=True).sql('from audiences.membership limit 5').show()\"",
     ]
     return "\n".join(lines)
+
+
+def password_file(settings: Settings) -> Path:
+    """Where ``airflow standalone`` writes the generated admin password."""
+    return settings.airflow_home / "simple_auth_manager_passwords.json.generated"
+
+
+def paused_warning(env: dict[str, str]) -> str | None:
+    """A warning when the DAG is paused (or not parsed yet, so it will start paused).
+
+    A paused DAG's scheduled runs and backfills stay queued; nothing says so in the
+    Backfill form.
+    """
+    done = subprocess.run(
+        [venv_executable("airflow"), "dags", "details", DAG_ID, "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    try:
+        details = json.loads(done.stdout)
+        paused = (details[0] if isinstance(details, list) else details).get("is_paused")
+    except (ValueError, IndexError, AttributeError):
+        paused = True
+    if paused is False:
+        return None
+    return (
+        f"warning: {DAG_ID} is paused (new DAGs start paused): its scheduled runs and "
+        "backfills stay queued until you unpause it with the toggle in the UI or "
+        f"`{venv_executable('airflow')} dags unpause {DAG_ID}`"
+    )
+
+
+def start_airflow_ui(settings: Settings) -> int:
+    """``airflow standalone`` on 127.0.0.1 with the project's settings; print the login."""
+    env = prepare_airflow(settings)
+    warning = paused_warning(env)
+    if warning:
+        print(warning)
+    print(
+        f"Airflow UI: http://{UI_HOST}:{AIRFLOW_PORT}  user admin, password in "
+        f"{password_file(settings)} (written at first start)\nAIRFLOW_HOME={settings.airflow_home}"
+        "; stop with Ctrl-C",
+        flush=True,
+    )
+    return subprocess.run([venv_executable("airflow"), "standalone"], env=env).returncode
+
+
+def mlflow_ui_command(settings: Settings) -> list[str]:
+    """The ``mlflow ui`` command line over the project's store, on 127.0.0.1."""
+    return [
+        venv_executable("mlflow"), "ui",
+        "--backend-store-uri", settings.mlflow_tracking_uri,
+        "--host", UI_HOST, "--port", str(MLFLOW_PORT),
+    ]  # fmt: skip
+
+
+def start_mlflow_ui(settings: Settings) -> int:
+    """The MLflow UI over the project's store; no login (a local, loopback-only server)."""
+    print(
+        f"MLflow UI: http://{UI_HOST}:{MLFLOW_PORT}  (no login; store "
+        f"{settings.mlflow_tracking_uri}); stop with Ctrl-C",
+        flush=True,
+    )
+    return subprocess.run(mlflow_ui_command(settings), env=airflow_env(settings)).returncode
 
 
 def _run_date_argument(value: str) -> str:
@@ -264,14 +394,17 @@ def backfill_dates(first: str, last: str) -> list[str]:
     return [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
-def _backfill(settings: Settings, dates: list[str]) -> int:
+def _backfill(settings: Settings, dates: list[str], allow_future: bool = False) -> int:
     """One night per date, oldest first; stop at the first that fails, naming it."""
     for done, run_date in enumerate(dates):
+        log = log_file(settings, "backfill", run_date)
         try:
-            seconds = run_dag(run_date, settings)
+            seconds = run_dag(run_date, settings, allow_future=allow_future, log=log)
         except (subprocess.CalledProcessError, NightDidNothing) as exc:
+            reason = failure_reason(log) or str(exc)
             print(
-                f"backfill stopped at {run_date} ({done} of {len(dates)} nights done): {exc}",
+                f"backfill stopped at {run_date} ({done} of {len(dates)} nights done): {reason}"
+                f"\nfull log: {log}",
                 file=sys.stderr,
             )
             return 1
@@ -280,46 +413,66 @@ def _backfill(settings: Settings, dates: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``run --run-date D``, ``backfill --from D1 --to D2`` or ``demo``."""
-    parser = argparse.ArgumentParser(prog="python -m tools.airflow_local")
+    """Command line: ``run``, ``backfill``, ``demo``, ``airflow`` or ``mlflow``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.airflow_local",
+        description="Run the nightly DAG locally and open the Airflow and MLflow UIs.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the nightly DAG once for a run date")
     run.add_argument("--run-date", required=True, type=_run_date_argument, help="YYYY-MM-DD")
     backfill = commands.add_parser("backfill", help="one run per date of a range, in order")
     backfill.add_argument("--from", dest="first", required=True, type=_run_date_argument)
     backfill.add_argument("--to", dest="last", required=True, type=_run_date_argument)
+    for command in (run, backfill):
+        command.add_argument(
+            "--allow-future",
+            action="store_true",
+            help="run a date after the last delivery (also PZ_ALLOW_FUTURE=1)",
+        )
     demo = commands.add_parser("demo", help="sample extracts, one run, a summary")
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
     demo.add_argument("--end-date", type=_run_date_argument, default=DEMO_END_DATE)
+    commands.add_parser("airflow", help="airflow standalone on 127.0.0.1 with these settings")
+    commands.add_parser("mlflow", help="the MLflow UI on 127.0.0.1 over the project's store")
     args = parser.parse_args(argv)
     settings = load_settings()
+    if args.command == "airflow":
+        return start_airflow_ui(settings)
+    if args.command == "mlflow":
+        return start_mlflow_ui(settings)
+    allow_future = bool(getattr(args, "allow_future", False))
+    if args.command in ("run", "backfill") and not settings.landing_dir.is_dir():
+        print(
+            f"no landing folder {settings.landing_dir}: put the extracts there "
+            "(<source>/<YYYY-MM-DD>/<entity>.<ext>), set PZ_LANDING_DIR, or run `make demo`",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     if args.command == "backfill":
         try:
             dates = backfill_dates(args.first, args.last)
         except ValueError as exc:
             parser.error(str(exc))
-        return _backfill(settings, dates)
+        return _backfill(settings, dates, allow_future)
     if args.command == "run":
         run_date = args.run_date
     else:
         run_date = ensure_sample(settings, args.customers, args.days, args.end_date)
+    log = log_file(settings, args.command, run_date)
+    print(f"running the night of {run_date}; full Airflow and dbt log: {log}", flush=True)
     try:
-        dag_seconds = run_dag(run_date, settings)
-    except subprocess.CalledProcessError as exc:
-        print(summary(settings, run_date))
-        print(
-            f"\nthe run for {run_date} failed (exit {exc.returncode}); see the log above",
-            file=sys.stderr,
-        )
+        dag_seconds = run_dag(run_date, settings, allow_future=allow_future, log=log)
+    except (subprocess.CalledProcessError, NightDidNothing) as exc:
+        print("\n".join(step_lines(settings, run_date)))
+        reason = failure_reason(log) or str(exc)
+        print(f"\nthe run for {run_date} failed: {reason}\nfull log: {log}", file=sys.stderr)
         return 1
-    except NightDidNothing as exc:
-        print(summary(settings, run_date))
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
+    print("\n".join(step_lines(settings, run_date)))
     print(summary(settings, run_date))
-    print(f"\nDAG run {dag_seconds:.0f} s; total {time.perf_counter() - started:.0f} s")
+    print(f"\nDAG run {dag_seconds:.0f} s; total {time.perf_counter() - started:.0f} s; log {log}")
     return 0
 
 

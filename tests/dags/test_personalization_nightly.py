@@ -116,8 +116,30 @@ def test_run_settings() -> None:
     dag = nightly()
     assert dag.max_active_runs == 1
     assert dag.catchup is False
-    assert dag.params["run_date"] == ""
+    assert dag.params["run_date"] is None
     assert "### Run date" in dag.doc_md
+    assert dag.description and "audience" in dag.description
+
+
+def test_the_run_date_param_may_be_left_empty_in_the_trigger_and_backfill_forms() -> None:
+    """Regression: the form marked run_date required, so the default could not be submitted.
+
+    The UI renders the form from the serialized param schema and validates it with JSON
+    Schema; a ``null`` default must validate, a well-formed date too, a malformed one not.
+    """
+    import jsonschema
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    params = dict(DagSerialization.serialize_dag(nightly())["params"])
+    schema = params["run_date"]["schema"]["__var"]
+    assert params["run_date"]["default"] is None
+    assert "null" in schema["type"]
+    jsonschema.validate(None, schema)
+    jsonschema.validate("", schema)
+    jsonschema.validate("2026-03-31", schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("2026/03/31", schema)
+    nightly().params.validate()  # the defaults as a scheduled run resolves them
 
 
 def schedule_when_parsed(env: dict[str, str]) -> str:

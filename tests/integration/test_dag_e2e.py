@@ -93,9 +93,16 @@ def test_dag_run_publishes_every_audience(nightly: Path) -> None:
         )
 
 
-def test_task_times_were_recorded(nightly: Path) -> None:
-    log = (nightly / "dag_run.log").read_text()
-    assert "Task times:" in log and "publish_exports" in log
+def test_the_command_line_is_quiet_one_line_per_step_then_the_summary(nightly: Path) -> None:
+    """Regression: `make run` printed about 1,470 lines of Airflow and dbt logs."""
+    out = (nightly / "dag_run.log").read_text()
+    log = nightly / "logs" / f"run-{RUN_DATE}.log"
+    assert f"full Airflow and dbt log: {log}" in out
+    assert len(out.splitlines()) < 60, out[:3000]
+    steps = [line.split() for line in out.splitlines() if line.startswith("  ") and " s  " in line]
+    assert [step[0] for step in steps][-1] == "publish_exports"
+    assert all(step[-1] == "success" for step in steps)
+    assert "dbt" in log.read_text() and "airflow dags test" in log.read_text()
 
 
 def test_rerun_of_the_export_is_byte_identical(nightly: Path) -> None:

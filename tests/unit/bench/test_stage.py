@@ -21,6 +21,7 @@ def test_a_stage_keeps_its_result_and_a_later_one_needs_it(tmp_path: Path) -> No
         "run_date": "2026-03-31",
         "generated_at": "2026-04-01T00:00:00+00:00",
         "accept_volume_change": False,
+        "allow_future": False,
     }
     assert json.loads((tmp_path / "resolve_run.json").read_text()) == run
     with pytest.raises(FileNotFoundError, match="audit_exports.json"):

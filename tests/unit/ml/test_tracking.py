@@ -64,3 +64,33 @@ def test_artifacts_live_beside_the_store(store: str, tmp_path: Path) -> None:
         tracking.log_figure(plots.line([1, 2], {"a": [0.1, 0.2]}, "k", "s", "t"), "plots/a.png")
     assert list((tmp_path / "mlflow" / "artifacts" / "segments").rglob("a.png"))
     assert tracking.alias_version("nothing", "champion", store) is None
+
+
+def test_experiments_are_classic_ml_so_the_ui_opens_on_runs(store: str) -> None:
+    """Regression: the experiments opened on MLflow 3's GenAI traces page."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(store)
+    for name in tracking.EXPERIMENTS:
+        tags = client.get_experiment_by_name(name).tags
+        assert (
+            tags[tracking.EXPERIMENT_KIND_TAG]
+            == tracking.CLASSIC_ML_KIND
+            == ("custom_model_development")
+        )
+
+
+def test_runs_of_one_name_are_numbered_and_versions_described(store: str) -> None:
+    """Regression: three runs were all named "churn 2026-03-31"; versions had no description."""
+    from mlflow.tracking import MlflowClient
+
+    example = pd.DataFrame({"x": [1.0, 2.0]})
+    for value in (0.1, 0.2):
+        with tracking.training_run("churn", "churn 2026-03-31", store, tags={"run_date": "x"}):
+            tracking.log_model(Constant(value), "toy", example)
+    client = MlflowClient(store)
+    experiment = client.get_experiment_by_name("churn").experiment_id
+    names = sorted(r.info.run_name for r in client.search_runs([experiment]))
+    assert names == ["churn 2026-03-31 #1", "churn 2026-03-31 #2"]
+    second = client.get_model_version("toy", "2")
+    assert "churn 2026-03-31 #2" in second.description and "run_date=x" in second.description

@@ -39,8 +39,40 @@ def test_resolve_run_gives_the_date_and_the_run_time_for_the_manifest() -> None:
         "run_date": "2026-03-31",
         "generated_at": "2026-04-01T03:00:00+00:00",
         "accept_volume_change": False,
+        "allow_future": False,
     }
     asked = resolve_run(
         {"run_date": "2026-01-15", "accept_volume_change": True, "run_after": RUN_AFTER}
     )
     assert (asked["run_date"], asked["accept_volume_change"]) == ("2026-01-15", True)
+
+
+def test_a_backfill_run_covers_its_logical_date_s_day() -> None:
+    """Regression: a backfill of 30-31 March published 29 and 30 March (the day before)."""
+    for day in (30, 31):
+        logical = dt.datetime(2026, 3, day, 3, 0, tzinfo=dt.UTC)
+        request = {"run_after": logical, "run_type": "backfill", "logical_date": logical}
+        run = resolve_run({"run_date": None, **request})
+        assert run["run_date"] == f"2026-03-{day}"
+    request = {"run_after": RUN_AFTER, "run_type": "scheduled", "logical_date": RUN_AFTER}
+    scheduled = resolve_run({"run_date": None, **request})
+    assert scheduled["run_date"] == "2026-03-31"
+
+
+def test_a_requested_date_wins_over_a_backfill_s_logical_date() -> None:
+    logical = dt.datetime(2026, 3, 30, 3, 0, tzinfo=dt.UTC)
+    run = resolve_run(
+        {
+            "run_date": "2026-01-02",
+            "run_after": logical,
+            "run_type": "backfill",
+            "logical_date": logical,
+            "allow_future": True,
+        }
+    )
+    assert (run["run_date"], run["allow_future"]) == ("2026-01-02", True)
+
+
+def test_a_backfill_run_without_a_logical_date_is_an_error() -> None:
+    with pytest.raises(TypeError, match="logical date"):
+        resolve_run({"run_after": RUN_AFTER, "run_type": "backfill", "logical_date": None})

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tools.airflow_local import did_nothing, main
+from warehouse.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_a_night_that_ran_and_published_did_something() -> None:
@@ -52,3 +60,38 @@ def test_a_backfill_range_is_validated_like_a_run_date(capsys: pytest.CaptureFix
         main(["backfill", "--from", "2024-03-01", "--to", "2024/03/05"])
     assert stop.value.code == 2
     assert "2024/03/05" in capsys.readouterr().err
+
+
+def test_the_ui_and_run_commands_use_the_virtualenv_s_scripts() -> None:
+    """Regression: the `airflow standalone` hint failed with FileNotFoundError: 'airflow'."""
+    from tools.airflow_local import mlflow_ui_command, venv_executable
+
+    airflow = Path(venv_executable("airflow"))
+    assert airflow.parent == Path(sys.executable).parent and airflow.exists()
+    command = mlflow_ui_command(load_settings())
+    assert Path(command[0]).exists() and command[command.index("--host") + 1] == "127.0.0.1"
+
+
+def test_the_failed_step_s_reason_is_read_from_the_log(tmp_path: Path) -> None:
+    from tools.airflow_local import failure_reason
+
+    log = tmp_path / "run.log"
+    log.write_text(
+        "noise\n[error] Task failed: AirflowFailException: no extracts have been loaded: put "
+        "them in /land\nmore noise\n"
+    )
+    assert failure_reason(log) == "no extracts have been loaded: put them in /land"
+    log.write_text("nothing failed here\n")
+    assert failure_reason(log) is None
+
+
+def test_make_run_without_a_landing_folder_fails_saying_so(tmp_path: Path) -> None:
+    """Regression: with a warehouse and no landing folder the run exited 0 and republished."""
+    env = {**os.environ, "PZ_HOME": str(tmp_path), "PZ_LANDING_DIR": str(tmp_path / "nope")}
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", "2026-03-31"],
+        env=env, capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"no landing folder {tmp_path / 'nope'}" in done.stderr
+    assert not (tmp_path / "airflow").exists()
