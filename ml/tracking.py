@@ -277,3 +277,21 @@ def promote(
             log_metrics({f"champion_{metric_name}": champion_score})
         mlflow.set_tag("champion_version", champion.version)
     return Promotion(new, champion, promoted, float(new_score), champion_score)
+
+
+#: Tag of a run recorded for a model the night could not train.
+SKIPPED_TAG = "skipped"
+
+
+def record_skip(experiment: str, run_date: str, reason: str, tracking_uri: str) -> str:
+    """Record that ``experiment``'s model was not trained on ``run_date``, and why.
+
+    The run carries the tags ``skipped = true``, ``skip_reason`` and ``run_date`` and
+    no model, so the experiment's history shows every night, trained or not.
+
+    Returns:
+        The run id.
+    """
+    tags = {"run_date": run_date, SKIPPED_TAG: "true", "skip_reason": reason[:5000]}
+    with training_run(experiment, f"{experiment} {run_date} (skipped)", tracking_uri, tags) as run:
+        return run

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml import plots, tracking
+from ml.errors import NotEnoughData
 from ml.recs.data import load_interactions, load_people, load_popularity, load_products, load_split
 from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
 from ml.sampling import sample_rows
@@ -109,11 +110,20 @@ def train_and_score(
 
     Returns:
         Holdout metrics per model, the champion decision and rows written.
+
+    Raises:
+        NotEnoughData: No interaction before the split date to learn from.
     """
     settings = settings or load_settings()
     path = settings.duckdb_path
     started = time.perf_counter()
     train, test, split_date = load_split(path)
+    if train.empty:
+        raise NotEnoughData(
+            MODEL_NAME,
+            f"no person-product interaction before the split date {split_date} "
+            f"({len(test)} purchases after it) in marts.recs_training_interactions",
+        )
     window_days = (run_date - split_date).days if split_date else None
     train_m = Matrix.build(train, "weight")
     seen = Matrix.build(
