@@ -189,13 +189,14 @@ def train_and_score(
             holdout[[ID_COLUMN, *features]].head(5),
             requirements=["xgboost-cpu", "scikit-learn"],
         )
-        decision = tracking.promote(
+        decision = tracking.promote_as_of(
             ref,
             metrics["auc_roc"],
             lambda champion: classification_metrics(
                 y_holdout, champion.predict_proba(holdout), champion.threshold
             )["auc_roc"],
             metric_name="auc_roc",
+            run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         population = load_scoring_frame(run_date, settings.duckdb_path)

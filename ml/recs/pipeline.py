@@ -242,8 +242,8 @@ def train_and_score(
             pd.DataFrame({"person_id": full.user_ids[:5]}),
             requirements=["implicit", "scipy", "threadpoolctl"],
         )
-        decision = tracking.promote(
-            ref, results[best][metric], evaluate_champion, "precision_at_10"
+        decision = tracking.promote_as_of(
+            ref, results[best][metric], evaluate_champion, "precision_at_10", run_date=str(run_date)
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
 

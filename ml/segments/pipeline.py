@@ -173,11 +173,12 @@ def train_and_score(
             frame[[ID_COLUMN, *features]].head(5),
             requirements=["scikit-learn", "scipy"],
         )
-        decision = tracking.promote(
+        decision = tracking.promote_as_of(
             ref,
             model.silhouette,
             lambda champion: silhouette_of(champion.predict(frame), x_today, seed),
             metric_name="silhouette",
+            run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         previous = load_previous_centroids(run_date, settings.duckdb_path)

@@ -149,11 +149,12 @@ def train_and_score(
         ref = tracking.log_model(
             model, MODEL_NAME, frame[[ID_COLUMN, *SUMMARY_COLUMNS]].head(5), requirements=["scipy"]
         )
-        decision = tracking.promote(
+        decision = tracking.promote_as_of(
             ref,
             report.bgnbd_mean_log_likelihood,
             lambda champion: purchase_log_likelihood(champion, frame),
             metric_name="bgnbd_mean_log_likelihood",
+            run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         output = score_frame(scorer, frame, run_date, decision.champion.version)
