@@ -335,3 +335,93 @@ def promote(
             log_metrics({f"champion_{metric_name}": champion_score})
         mlflow.set_tag("champion_version", champion.version)
     return Promotion(new, champion, promoted, float(new_score), champion_score)
+
+
+#: Tag of a run recorded for a model the night could not train.
+SKIPPED_TAG = "skipped"
+
+
+def record_skip(experiment: str, run_date: str, reason: str, tracking_uri: str) -> str:
+    """Record that ``experiment``'s model was not trained on ``run_date``, and why.
+
+    The run carries the tags ``skipped = true``, ``skip_reason`` and ``run_date`` and
+    no model, so the experiment's history shows every night, trained or not.
+
+    Returns:
+        The run id.
+    """
+    tags = {"run_date": run_date, SKIPPED_TAG: "true", "skip_reason": reason[:5000]}
+    with training_run(experiment, f"{experiment} {run_date} (skipped)", tracking_uri, tags) as run:
+        return run
+
+
+#: Version tag: the last date the version's training data covers (the run date it was
+#: trained on).
+TRAINED_THROUGH_TAG = "trained_through"
+
+
+def trained_through(ref: ModelRef) -> str | None:
+    """The ``trained_through`` tag of a version (``YYYY-MM-DD``), None when untagged."""
+    version = MlflowClient().get_model_version(ref.name, ref.version)
+    return version.tags.get(TRAINED_THROUGH_TAG)
+
+
+def promote_as_of(
+    new: ModelRef,
+    new_score: float,
+    evaluate_champion: Callable[[Any], float],
+    metric_name: str,
+    run_date: str,
+    greater_is_better: bool = True,
+) -> Promotion:
+    """:func:`promote`, for a night of ``run_date``: only models trained through it count.
+
+    The new version is tagged ``trained_through = run_date`` (a version registered
+    again by fingerprint keeps its first tag). When no other version of the model was
+    trained on a later date, this is :func:`promote`. Otherwise the night is a
+    backfill: no alias moves, a champion trained after ``run_date`` is neither loaded
+    nor evaluated, and the night scores with the better of the new version and a
+    champion trained through ``run_date`` (``promoted`` is then False; ``champion``
+    names the version to score with). Versions without the tag (registered before it
+    existed) count as trained through any date.
+
+    Args:
+        new: The version just registered.
+        new_score: Its metric on this run's holdout.
+        evaluate_champion: Scores a loaded model on this run's holdout.
+        metric_name: Name of the metric, recorded as version tags.
+        run_date: The night's run date, ``YYYY-MM-DD``.
+        greater_is_better: Direction of the metric.
+    """
+    client = MlflowClient()
+    if trained_through(new) is None:
+        client.set_model_version_tag(new.name, new.version, TRAINED_THROUGH_TAG, run_date)
+    later = [
+        str(version.version)
+        for version in client.search_model_versions(f"name = '{new.name}'")
+        if str(version.version) != new.version
+        and version.tags.get(TRAINED_THROUGH_TAG, "") > run_date
+    ]
+    if not later:
+        return promote(new, new_score, evaluate_champion, metric_name, greater_is_better)
+    current = alias_version(new.name, CHAMPION)
+    usable = (
+        current
+        if current is not None
+        and current.version != new.version
+        and (trained_through(current) or "") <= run_date
+        else None
+    )
+    champion_score = float(evaluate_champion(load_model(usable))) if usable else None
+    keep_new = champion_score is None or (
+        new_score >= champion_score if greater_is_better else new_score <= champion_score
+    )
+    scorer = new if keep_new else usable
+    client.set_model_version_tag(new.name, new.version, f"holdout_{metric_name}", str(new_score))
+    if mlflow.active_run() is not None:
+        log_metrics({"promoted": 0.0, "backfill": 1.0})
+        if champion_score is not None:
+            log_metrics({f"champion_{metric_name}": champion_score})
+        mlflow.set_tag("champion_version", scorer.version)
+        mlflow.set_tag("backfill_later_versions", ",".join(sorted(later, key=int)))
+    return Promotion(new, scorer, False, float(new_score), champion_score)

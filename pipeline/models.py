@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ml.errors import NotEnoughData
 from ml.registry import MODELS as _MODEL_MODULES
 from pipeline.errors import DataError
 from warehouse.settings import Settings, load_settings
@@ -21,6 +22,9 @@ from warehouse.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 TrainAndScore = Callable[..., dict[str, Any]]
+
+#: The warehouse table of the models a night skipped (a dbt model, ml_model_skips).
+SKIPS_TABLE = "ml.model_skips"
 
 
 class _Registry(Mapping[str, TrainAndScore]):
@@ -61,8 +65,36 @@ def init_mlflow(settings: Settings | None = None) -> str:
     return settings.mlflow_tracking_uri
 
 
+def record_skip(model: str, run_date: str, reason: str | None, settings: Settings) -> None:
+    """Record in the warehouse that ``model`` was skipped on ``run_date`` (or, with
+    ``reason=None``, that it was not: a re-run that trains clears an earlier skip)."""
+    import pyarrow as pa
+
+    from warehouse import db
+
+    rows = [] if reason is None else [reason]
+    data = pa.table(
+        {
+            "run_date": pa.array([dt.date.fromisoformat(run_date)] * len(rows), pa.date32()),
+            "model": pa.array([model] * len(rows), pa.string()),
+            "reason": pa.array(rows, pa.string()),
+        }
+    )
+    db.replace_rows(
+        SKIPS_TABLE,
+        {"run_date": dt.date.fromisoformat(run_date), "model": model},
+        data,
+        settings.duckdb_path,
+    )
+
+
 def score(model: str, run_date: str, settings: Settings | None = None) -> dict[str, Any]:
     """Train, evaluate, register and score one model as of the run date.
+
+    A model the shop's history cannot train yet (:class:`~ml.errors.NotEnoughData`) is
+    skipped, not failed: a warning in the log, a run tagged ``skipped`` in its MLflow
+    experiment and a row in ``ml.model_skips``, which the export manifest lists with
+    the audiences that needed the model. The rest of the night goes on.
 
     Args:
         model: A name of :data:`MODELS`.
@@ -70,7 +102,8 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
         settings: Where the warehouse and MLflow store are.
 
     Returns:
-        The metrics ``train_and_score`` returned, made JSON-safe for XCom.
+        The metrics ``train_and_score`` returned, made JSON-safe for XCom, or
+        ``{"skipped": reason}``.
 
     Raises:
         ValueError: ``model`` is not registered.
@@ -81,14 +114,21 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of {tuple(MODELS)}")
     settings = settings or load_settings()
-    train_and_score = MODELS[model]
     try:
-        result = train_and_score(dt.date.fromisoformat(run_date), settings=settings)
+        result = MODELS[model](dt.date.fromisoformat(run_date), settings=settings)
+    except NotEnoughData as skip:
+        from ml.tracking import record_skip as track_skip
+
+        log.warning("%s skipped on %s: %s", model, run_date, skip.reason)
+        track_skip(model, run_date, skip.reason, settings.mlflow_tracking_uri)
+        record_skip(model, run_date, skip.reason, settings)
+        return {"skipped": skip.reason}
     except ValueError as exc:
         reason = " ".join(str(exc).split())[:300]
         raise DataError(
             f"the {model} model cannot train on the data as of {run_date}: {reason}; "
             "check that the marts it reads have rows for that date (dbt_build_marts)"
         ) from exc
+    record_skip(model, run_date, None, settings)
     log.info("%s: %s", model, result)
     return json.loads(json.dumps(result, default=str))

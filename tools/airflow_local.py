@@ -289,9 +289,13 @@ def summary(settings: Settings, run_date: str) -> str:
         lines.append(f"Audiences for {run_date} (treated members; the holdout is not exported):")
         for entry in manifest["files"]:
             if entry["format"] == "parquet":
+                empty = f"  (empty: {entry['empty_because']})" if "empty_because" in entry else ""
                 lines.append(
                     f"  {entry['audience']:<26} {entry['channel']:<6} {entry['rows']:>7,} rows"
+                    + empty
                 )
+        for model, reason in manifest.get("skipped_models", {}).items():
+            lines.append(f"WARNING: model {model} was skipped: {reason}")
         lines.append(f"Files: {folder}/<audience>.parquet|csv and manifest.json")
     else:
         lines.append(f"No published exports in {folder}.")

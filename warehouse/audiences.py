@@ -4,7 +4,10 @@ Every audience is declared once, in ``dbt_project/models/audiences/_audiences__m
 on its ``aud_<name>`` model under ``config.meta.audience``: the channel (``email``, ``sms``
 or ``ads``), the priority used by the email frequency cap (1 is the most important), the
 rule (a SQL predicate over ``int_audience_candidates_joined``), the reason recorded in
-``audiences.membership`` and the columns its export file carries. The model's
+``audiences.membership``, the columns its export file carries and, optionally, the
+models it needs (``needs_models``: registry names whose scores its rule reads; when
+the night skipped one, the audience is published empty with the reason in the
+manifest). The model's
 ``description`` is the audience's description. dbt builds the audiences from that file
 and writes what it read to its ``manifest.json``; the export and its audit read that
 manifest through this module, so the three never disagree about what an audience is.
@@ -35,6 +38,7 @@ class Audience:
         rule: SQL predicate over ``int_audience_candidates_joined``.
         reason: SQL expression recorded as ``membership.reason``.
         columns: Columns of the export file, in order (warehouse names).
+        needs_models: The models whose scores the rule reads (registry names).
     """
 
     name: str
@@ -44,6 +48,7 @@ class Audience:
     rule: str
     reason: str
     columns: tuple[str, ...]
+    needs_models: tuple[str, ...] = ()
 
     @property
     def model(self) -> str:
@@ -70,6 +75,9 @@ def _audience(model: dict[str, Any]) -> Audience | None:
     columns = tuple(str(c) for c in spec["columns"])
     if not columns or len(set(columns)) != len(columns):
         raise DeclarationError(f"{name}: columns must be a non-empty list without repeats")
+    needs = spec.get("needs_models") or []
+    if not isinstance(needs, list) or not all(isinstance(m, str) and m for m in needs):
+        raise DeclarationError(f"{name}: needs_models must be a list of model names")
     return Audience(
         name=name[len(MODEL_PREFIX) :],
         description=" ".join(str(model.get("description", "")).split()),
@@ -78,6 +86,7 @@ def _audience(model: dict[str, Any]) -> Audience | None:
         rule=str(spec["rule"]),
         reason=str(spec["reason"]),
         columns=columns,
+        needs_models=tuple(needs),
     )
 
 

@@ -90,10 +90,39 @@ def replace_partition(
             carries one it does not have, a value does not cast to the column's type,
             or a row is outside the key.
     """
-    if not _QUALIFIED_NAME.match(table):
-        raise ValueError(f"table must be 'schema.name' in lower case, got {table!r}")
     if not _IDENTIFIER.match(key_column) or key_column not in data.column_names:
         raise ValueError(f"key column {key_column!r} is not a column of the data")
+    return replace_rows(table, {key_column: key_value}, data, path)
+
+
+def replace_rows(
+    table: str,
+    keys: dict[str, Any],
+    data: pa.Table,
+    path: Path | str | None = None,
+) -> int:
+    """Replace the rows matching every ``column = value`` of ``keys``, atomically.
+
+    :func:`replace_partition` with a key of several columns (e.g. run_date and model,
+    when several writers share one run date): the same checks, one transaction. An
+    empty ``data`` (with the table's columns) deletes the matching rows.
+
+    Returns:
+        The number of rows inserted.
+
+    Raises:
+        ValueError: As :func:`replace_partition`, for any key column.
+    """
+    if not _QUALIFIED_NAME.match(table):
+        raise ValueError(f"table must be 'schema.name' in lower case, got {table!r}")
+    if not keys:
+        raise ValueError("replace_rows needs at least one key column")
+    for column in keys:
+        if not _IDENTIFIER.match(column) or column not in data.column_names:
+            raise ValueError(f"key column {column!r} is not a column of the data")
+    match = " and ".join(f'"{column}" = ?' for column in keys)
+    outside = " or ".join(f'"{column}" is distinct from ?' for column in keys)
+    values = list(keys.values())
     schema, name = table.split(".", 1)
     with connect(path) as con:
         types = dict(
@@ -117,15 +146,15 @@ def replace_partition(
         con.register("_incoming", data)
         try:
             wrong = con.execute(
-                f"select count(*) from _incoming where {key_column} is distinct from ?",
-                [key_value],
+                f"select count(*) from _incoming where {outside}", values
             ).fetchall()[0][0]
             if wrong:
-                raise ValueError(f"{wrong} rows of the data are not in {key_column} = {key_value}")
+                shown = ", ".join(f"{c} = {v}" for c, v in keys.items())
+                raise ValueError(f"{wrong} rows of the data are not in {shown}")
             casts = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items())
             con.execute("begin transaction")
             try:
-                con.execute(f"delete from {table} where {key_column} = ?", [key_value])
+                con.execute(f"delete from {table} where {match}", values)
                 con.execute(f"insert into {table} by name select {casts} from _incoming")
                 con.execute("commit")
             except duckdb.ConversionException as error:

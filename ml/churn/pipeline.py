@@ -20,6 +20,7 @@ from ml.churn.model import (
     fit_churn_model,
     risk_band,
 )
+from ml.errors import NotEnoughData
 from ml.features import ID_COLUMN, numeric_columns
 from warehouse import db
 from warehouse.settings import Settings, load_settings
@@ -39,11 +40,17 @@ def split_by_time(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, p
     The holdout is the latest labelled cutoff, validation the one before it, and the fit
     set every earlier cutoff. With only two cutoffs, validation is the later half of
     the people of the earlier cutoff (by a stable hash of person_id).
+
+    Raises:
+        NotEnoughData: Fewer than two labelled cutoffs, or a set without both a churned
+            and a retained example: the history is too short to learn or judge churn.
     """
     cutoffs = sorted(examples["cutoff_date"].unique())
     if len(cutoffs) < 2:
-        raise ValueError(
-            f"churn needs at least two labelled cutoffs before the run date, found {len(cutoffs)}"
+        raise NotEnoughData(
+            MODEL_NAME,
+            f"needs at least two labelled cutoffs before the run date, found {len(cutoffs)} "
+            "(a cutoff is labelled once its churn horizon has passed)",
         )
     holdout = examples[examples["cutoff_date"] == cutoffs[-1]]
     if len(cutoffs) >= 3:
@@ -53,6 +60,13 @@ def split_by_time(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, p
         earlier = examples[examples["cutoff_date"] == cutoffs[0]]
         in_valid = pd.util.hash_pandas_object(earlier[ID_COLUMN], index=False) % 4 == 0
         fit, valid = earlier[~in_valid.to_numpy()], earlier[in_valid.to_numpy()]
+    for name, part in (("fit", fit), ("validation", valid), ("holdout", holdout)):
+        labels = set(part[LABEL].astype(bool))
+        if labels != {True, False}:
+            found = ("only churned" if True in labels else "only retained") if labels else "no"
+            raise NotEnoughData(
+                MODEL_NAME, f"the {name} set has {found} examples: both labels are needed"
+            )
     return fit, valid, holdout
 
 
@@ -175,13 +189,14 @@ def train_and_score(
             holdout[[ID_COLUMN, *features]].head(5),
             requirements=["xgboost-cpu", "scikit-learn"],
         )
-        decision = tracking.promote(
+        decision = tracking.promote_as_of(
             ref,
             metrics["auc_roc"],
             lambda champion: classification_metrics(
                 y_holdout, champion.predict_proba(holdout), champion.threshold
             )["auc_roc"],
             metric_name="auc_roc",
+            run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         population = load_scoring_frame(run_date, settings.duckdb_path)

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from implicit.als import AlternatingLeastSquares
 from implicit.bpr import BayesianPersonalizedRanking
 from implicit.evaluation import ranking_metrics_at_k
+from implicit.nearest_neighbours import BM25Recommender
 from threadpoolctl import threadpool_limits
 
 #: Dense scores are computed for this many (user, item) cells at a time (32 MB).
@@ -97,6 +98,38 @@ class PopularityRecommender(Recommender):
         return np.tile(self.popularity, (len(userids), 1))
 
 
+class RecentPopularityRecommender(PopularityRecommender):
+    """Everyone gets the items with the most confidence weight: popularity in which each
+    interaction counts by its type's weight, halved every half-life of its age (the
+    ``weight`` of the interaction marts), so what sells now outranks what sold once."""
+
+    kind = "recent_popular"
+
+    def fit(self, user_items: sp.csr_matrix) -> RecentPopularityRecommender:
+        weights = np.asarray(user_items.sum(axis=0)).ravel().astype(float)
+        scale = weights.max() if len(weights) and weights.max() > 0 else 1.0
+        self.popularity = weights / scale - np.arange(len(weights)) * 1e-9
+        return self
+
+
+class ItemNeighboursRecommender(Recommender):
+    """Item-item neighbours (implicit's BM25-weighted item similarity): a person's score
+    for an item is the similarity-weighted sum of the items they interacted with."""
+
+    kind = "item_knn"
+
+    def fit(self, user_items: sp.csr_matrix) -> ItemNeighboursRecommender:
+        self.user_items = user_items.tocsr().astype(np.float32)
+        with threadpool_limits(1, "blas"):
+            model = BM25Recommender(**self.params)
+            model.fit(self.user_items, show_progress=False)
+        self.similarity = model.similarity.tocsr().astype(np.float32)
+        return self
+
+    def scores(self, userids: np.ndarray) -> np.ndarray:
+        return np.asarray((self.user_items[userids] @ self.similarity).todense())
+
+
 class ImplicitRecommender(Recommender):
     """A matrix-factorisation model of the implicit library (ALS or BPR), run on the CPU."""
 
@@ -118,14 +151,24 @@ class ImplicitRecommender(Recommender):
         return self.model.user_factors[userids] @ self.model.item_factors.T
 
 
+#: Every kind :func:`make_recommender` builds, the baseline first (it wins ties).
+KINDS = ("popular", "recent_popular", "item_knn", "als", "bpr")
+
+
 def make_recommender(kind: str, seed: int = 42, threads: int = 1, **params: Any) -> Recommender:
-    """The recommender of the given kind (``als``, ``bpr`` or ``popular``), seeded.
+    """The recommender of the given kind (one of :data:`KINDS`), seeded.
 
     BPR runs single-threaded whatever ``threads`` says: its parallel updates race, and
-    re-runs must reproduce their results.
+    re-runs must reproduce their results. The neighbours run on one thread too (their
+    fit is a sparse product; it is fast).
     """
     if kind == "popular":
         return PopularityRecommender(**params)
+    if kind == "recent_popular":
+        return RecentPopularityRecommender(**params)
+    if kind == "item_knn":
+        defaults = {"K": 50, "K1": 1.2, "B": 0.75}
+        return ItemNeighboursRecommender(**{**defaults, **params}, num_threads=1)
     if kind == "als":
         defaults = {"factors": 32, "regularization": 0.1, "alpha": 5.0, "iterations": 5}
         return ImplicitRecommender(
@@ -140,7 +183,7 @@ def make_recommender(kind: str, seed: int = 42, threads: int = 1, **params: Any)
         return ImplicitRecommender(
             "bpr", **{**defaults, **params}, random_state=seed, num_threads=1, use_gpu=False
         )
-    raise ValueError(f"unknown recommender {kind!r}; one of als, bpr, popular")
+    raise ValueError(f"unknown recommender {kind!r}; one of {', '.join(KINDS)}")
 
 
 @dataclass

@@ -12,8 +12,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ml import plots, tracking
+from ml.errors import NotEnoughData
 from ml.recs.data import load_interactions, load_people, load_popularity, load_products, load_split
-from ml.recs.model import Matrix, RecsModel, evaluate, make_recommender
+from ml.recs.model import KINDS, Matrix, RecsModel, evaluate, make_recommender
 from ml.sampling import sample_rows
 from warehouse import db
 from warehouse.settings import Settings, load_settings
@@ -27,6 +28,13 @@ K = 10
 #: keeps the comparison's cost flat as the shop grows: at 100k customers, precision@10
 #: on 20k sampled people was within 0.001 of the figure on all of them.
 EVAL_USERS = 30_000
+#: Kinds fitted on purchases only (everything else on the weighted interactions).
+ON_PURCHASES = ("popular",)
+
+
+def _ratio(value: float, baseline: float) -> float:
+    """value / baseline, 0 when the baseline is 0 (nothing to beat on an empty window)."""
+    return value / baseline if baseline > 0 else 0.0
 
 
 def popular_lists(
@@ -56,8 +64,11 @@ def fill_popular(
     products: pd.DataFrame,
     popularity: pd.DataFrame,
     k: int = K,
+    source: str = "als",
 ) -> pd.DataFrame:
     """Top up every person to k items with popular ones, marked ``source = 'popular'``.
+
+    The model's own rows are marked ``source``: the kind of the deployed model.
 
     People without model recommendations (no interactions) start from the most popular
     products of their preferred category, then the most popular overall; products
@@ -85,7 +96,9 @@ def fill_popular(
             rank += 1
             rows.append((person, rank, product, score))
     filled = pd.DataFrame(rows, columns=["person_id", "rank", "product_id", "score"])
-    out = pd.concat([recs.assign(source="als"), filled.assign(source="popular")], ignore_index=True)
+    out = pd.concat(
+        [recs.assign(source=source), filled.assign(source="popular")], ignore_index=True
+    )
     return out.sort_values(["person_id", "rank"], kind="stable").reset_index(drop=True)
 
 
@@ -96,8 +109,12 @@ def train_and_score(
     threads: int = 2,
     eval_users: int = EVAL_USERS,
 ) -> dict[str, Any]:
-    """Evaluate ALS, BPR and popularity on a time split, then fit ALS on all interactions,
-    register it and write ten recommendations per person to ml.recommendations.
+    """Evaluate every candidate (:data:`~ml.recs.model.KINDS`) on a time split, fit the
+    best on all interactions, register it and write ten recommendations per person to
+    ml.recommendations.
+
+    The best is the highest precision@10 on the test window; ties go to the earlier
+    kind, popularity first, so a model that does not beat popularity never deploys.
 
     Args:
         run_date: The last complete day of data.
@@ -109,11 +126,20 @@ def train_and_score(
 
     Returns:
         Holdout metrics per model, the champion decision and rows written.
+
+    Raises:
+        NotEnoughData: No interaction before the split date to learn from.
     """
     settings = settings or load_settings()
     path = settings.duckdb_path
     started = time.perf_counter()
     train, test, split_date = load_split(path)
+    if train.empty:
+        raise NotEnoughData(
+            MODEL_NAME,
+            f"no person-product interaction before the split date {split_date} "
+            f"({len(test)} purchases after it) in marts.recs_training_interactions",
+        )
     window_days = (run_date - split_date).days if split_date else None
     train_m = Matrix.build(train, "weight")
     seen = Matrix.build(
@@ -126,22 +152,32 @@ def train_and_score(
     train_values, seen_values = train_m.values[sample], seen.values[sample]
     test_values = test_values[sample]
 
+    metric = f"precision@{K}"
     results: dict[str, dict[str, float]] = {}
-    for kind in ("als", "bpr", "popular"):
+    for kind in KINDS:
         candidate = make_recommender(kind, seed=seed, threads=threads)
-        candidate.fit(seen_values if kind == "popular" else train_values)
+        candidate.fit(seen_values if kind in ON_PURCHASES else train_values)
         results[kind] = evaluate(candidate, seen_values, test_values, K)
-    log.info("recommendations: %s", {k: round(v[f"precision@{K}"], 4) for k, v in results.items()})
+    best = max(KINDS, key=lambda kind: (results[kind][metric], -KINDS.index(kind)))
+    log.info(
+        "recommendations: %s; deploying %s",
+        {k: round(v[metric], 4) for k, v in results.items()},
+        best,
+    )
 
     interactions = load_interactions(path)
     full = Matrix.build(interactions, "weight")
+    full_purchases = Matrix.build(
+        interactions[interactions["purchase_count"] > 0], None, full.user_ids, full.item_ids
+    )
     model = RecsModel(
-        make_recommender("als", seed=seed, threads=threads).fit(full.values),
+        make_recommender(best, seed=seed, threads=threads).fit(
+            full_purchases.values if best in ON_PURCHASES else full.values
+        ),
         full.user_ids,
         full.item_ids,
     )
     train_seconds = time.perf_counter() - started
-    metric = f"precision@{K}"
 
     def evaluate_champion(champion: RecsModel) -> float:
         """Refit the champion's configuration on this split: a model fitted on later data
@@ -151,7 +187,7 @@ def train_and_score(
         for key in ("random_state", "num_threads", "use_gpu"):
             config.pop(key, None)
         refit = make_recommender(kind, seed=seed, threads=threads, **config)
-        refit.fit(seen_values if kind == "popular" else train_values)
+        refit.fit(seen_values if kind in ON_PURCHASES else train_values)
         return evaluate(refit, seen_values, test_values, K)[metric]
 
     with tracking.training_run(
@@ -166,19 +202,22 @@ def train_and_score(
                 "seed": seed,
                 "window_days": window_days,
                 "eval_users": len(sample),
-                "model": "als",
-                **{f"als_{k}": v for k, v in model.recommender.params.items()},
+                "model": best,
+                **{f"{best}_{k}": v for k, v in model.recommender.params.items()},
                 "n_users": len(full.user_ids),
                 "n_items": len(full.item_ids),
             }
         )
         for kind, values in results.items():
             tracking.log_metrics({f"{kind}_{name}": value for name, value in values.items()})
-        beats = results["als"][metric] > results["popular"][metric]
+        beats = results[best][metric] > results["popular"][metric]
+        plain_als = max(results["popular"][metric], results["als"][metric])
         tracking.log_metrics(
             {
-                metric: results["als"][metric],
+                metric: results[best][metric],
                 "beats_popularity": float(beats),
+                "lift_over_popularity": _ratio(results[best][metric], results["popular"][metric]),
+                "lift_over_popularity_and_als": _ratio(results[best][metric], plain_als),
                 "train_seconds": train_seconds,
             }
         )
@@ -193,15 +232,18 @@ def train_and_score(
             "plots/precision_at_k_vs_baseline.png",
         )
         if not beats:
-            log.warning("recommendations: ALS does not beat popularity on %s", metric)
+            log.warning(
+                "recommendations: no candidate beats popularity on %s; popularity deploys",
+                metric,
+            )
         ref = tracking.log_model(
             model,
             MODEL_NAME,
             pd.DataFrame({"person_id": full.user_ids[:5]}),
             requirements=["implicit", "scipy", "threadpoolctl"],
         )
-        decision = tracking.promote(
-            ref, results["als"][metric], evaluate_champion, "precision_at_10"
+        decision = tracking.promote_as_of(
+            ref, results[best][metric], evaluate_champion, "precision_at_10", run_date=str(run_date)
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
 
@@ -215,7 +257,13 @@ def train_and_score(
         exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())
         recs = scorer.recommend_ids(people["person_id"].to_numpy(), seen_all, exclude, K)
         output = fill_popular(
-            recs, people, purchased, products, load_popularity(run_date, path=path), K
+            recs,
+            people,
+            purchased,
+            products,
+            load_popularity(run_date, path=path),
+            K,
+            source=scorer.recommender.kind,
         )
         output.insert(0, "run_date", run_date)
         rows = db.replace_partition(
@@ -239,6 +287,7 @@ def train_and_score(
             for kind, values in results.items()
             for name, value in values.items()
         },
+        "model": best,
         "beats_popularity": bool(beats),
         "model_version": decision.new.version,
         "champion_version": decision.champion.version,

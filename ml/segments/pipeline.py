@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml import plots, tracking
+from ml.errors import NotEnoughData
 from ml.features import ID_COLUMN, align, numeric_columns
 from ml.segments.data import CENTROIDS_TABLE, load_features, load_previous_centroids
 from ml.segments.model import (
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "segments"
 OUTPUT_TABLE = "ml.customer_segments"
+#: Fewest people per segment of the smallest k before a segmentation is attempted.
+MIN_PEOPLE_PER_SEGMENT = 5
 PROFILE_COLUMNS = (
     "recency_days",
     "orders_365d",
@@ -97,10 +100,20 @@ def train_and_score(
 
     Returns:
         The chosen kind and k, silhouettes, the champion decision and rows written.
+
+    Raises:
+        NotEnoughData: Too few people for the smallest k.
     """
     settings = settings or load_settings()
     started = time.perf_counter()
     frame = load_features(run_date, settings.duckdb_path)
+    needed = k_range.start * MIN_PEOPLE_PER_SEGMENT
+    if len(frame) < needed:
+        raise NotEnoughData(
+            MODEL_NAME,
+            f"{len(frame)} people in marts.customer_features; the smallest k ({k_range.start}) "
+            f"needs at least {needed} ({MIN_PEOPLE_PER_SEGMENT} per segment)",
+        )
     features = numeric_columns(frame)
     selection = select_model(frame, features, k_range=k_range, seed=seed)
     model = selection.model
@@ -160,11 +173,12 @@ def train_and_score(
             frame[[ID_COLUMN, *features]].head(5),
             requirements=["scikit-learn", "scipy"],
         )
-        decision = tracking.promote(
+        decision = tracking.promote_as_of(
             ref,
             model.silhouette,
             lambda champion: silhouette_of(champion.predict(frame), x_today, seed),
             metric_name="silhouette",
+            run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         previous = load_previous_centroids(run_date, settings.duckdb_path)

@@ -12,10 +12,17 @@ import pandas as pd
 import pyarrow as pa
 
 from ml import tracking
+from ml.errors import NotEnoughData
 from ml.features import ID_COLUMN
 from ml.value import bgnbd
 from ml.value.data import load_summary
-from ml.value.model import SUMMARY_COLUMNS, CustomerValueModel, fit_value_model
+from ml.value.model import (
+    FREQUENCY,
+    MONETARY,
+    SUMMARY_COLUMNS,
+    CustomerValueModel,
+    fit_value_model,
+)
 from warehouse import db
 from warehouse.settings import Settings, load_settings
 
@@ -23,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "customer_value"
 OUTPUT_TABLE = "ml.customer_value"
+#: Fewest repeat customers (with a positive repeat value) the two fits are attempted on.
+MIN_REPEAT_CUSTOMERS = 10
 
 
 def purchase_log_likelihood(model: CustomerValueModel, frame: pd.DataFrame) -> float:
@@ -74,11 +83,19 @@ def train_and_score(
         The fitted parameters, fit statistics, the versions and the rows written.
 
     Raises:
-        ValueError: No person in customer_rfm, or a fit that cannot be done.
+        NotEnoughData: Fewer than :data:`MIN_REPEAT_CUSTOMERS` repeat customers.
+        ValueError: A fit that cannot be done.
     """
     settings = settings or load_settings()
     started = time.perf_counter()
     frame = load_summary(settings.duckdb_path)
+    repeat = int(((frame[FREQUENCY] > 0) & (frame[MONETARY] > 0)).sum())
+    if repeat < MIN_REPEAT_CUSTOMERS:
+        raise NotEnoughData(
+            MODEL_NAME,
+            f"{repeat} repeat customers with a positive repeat value in marts.customer_rfm "
+            f"({len(frame)} people); BG/NBD and Gamma-Gamma need at least {MIN_REPEAT_CUSTOMERS}",
+        )
     model, report = fit_value_model(frame, horizon_days, annual_discount_rate)
     fit_seconds = time.perf_counter() - started
     log.info(
@@ -132,11 +149,12 @@ def train_and_score(
         ref = tracking.log_model(
             model, MODEL_NAME, frame[[ID_COLUMN, *SUMMARY_COLUMNS]].head(5), requirements=["scipy"]
         )
-        decision = tracking.promote(
+        decision = tracking.promote_as_of(
             ref,
             report.bgnbd_mean_log_likelihood,
             lambda champion: purchase_log_likelihood(champion, frame),
             metric_name="bgnbd_mean_log_likelihood",
+            run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         output = score_frame(scorer, frame, run_date, decision.champion.version)

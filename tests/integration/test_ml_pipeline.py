@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ml import churn, recs, segments, tracking
+from ml.recs.model import KINDS
 from tests.integration.conftest import END
 from warehouse import db
 from warehouse.settings import Settings, load_settings
@@ -132,3 +133,19 @@ def test_rerunning_a_date_replaces_its_rows_with_identical_ones(
     assert again_recs["model_version"] == first_run["recommendations"]["model_version"]
     for table in TABLES:
         assert snapshot(settings, table) == before[table], table
+
+
+def test_the_best_recommender_on_the_holdout_deploys(settings: Settings, first_run: dict) -> None:
+    """Regression guard: ALS deployed whatever the holdout said, even when BPR or
+    popularity scored higher on it."""
+    result = first_run["recommendations"]
+    scores = {kind: result[f"{kind}_precision@10"] for kind in KINDS}
+    assert result["model"] == max(KINDS, key=lambda kind: (scores[kind], -KINDS.index(kind)))
+    assert scores[result["model"]] >= scores["popular"]
+    sources = db.read_arrow(
+        "select distinct source from ml.recommendations where run_date = $d",
+        {"d": END},
+        settings.duckdb_path,
+    ).column(0)
+    assert set(sources.to_pylist()) <= {result["model"], "popular"}
+    assert result["model"] in sources.to_pylist()

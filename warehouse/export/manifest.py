@@ -39,6 +39,17 @@ def model_versions(con: duckdb.DuckDBPyConnection, run_date: str) -> dict[str, l
     return versions
 
 
+def skipped_models(con: duckdb.DuckDBPyConnection, run_date: str) -> dict[str, str]:
+    """The models the night could not train (``ml.model_skips``): model -> reason."""
+    if not table_exists(con, "ml", "model_skips"):
+        return {}
+    rows = con.execute(
+        "select model, reason from ml.model_skips where run_date = ? order by model",
+        [run_date],
+    ).fetchall()
+    return {model: reason for model, reason in rows}
+
+
 def deliveries(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The deliveries the night saw: per source and entity, what ``raw._loads`` holds.
 
@@ -82,13 +93,19 @@ def write_pending(
     *,
     mode: int,
     seen: list[dict[str, Any]] | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> None:
-    """Write the manifest into the staged folder under its pending (hidden) name."""
+    """Write the manifest into the staged folder under its pending (hidden) name.
+
+    ``skipped`` (model -> reason) goes in as ``skipped_models``; the files of an
+    audience that needs a skipped model carry ``empty_because``.
+    """
     manifest = {
         "run_date": run_date,
         "generated_at": generated_at,
         "files": files,
         "model_versions": versions,
+        "skipped_models": skipped or {},
         "deliveries": seen or [],
     }
     path = staging / PENDING_MANIFEST

@@ -23,7 +23,7 @@ from warehouse.export.layout import (
     check_run_date,
     file_columns,
 )
-from warehouse.export.manifest import deliveries, model_versions, write_pending
+from warehouse.export.manifest import deliveries, model_versions, skipped_models, write_pending
 from warehouse.export.query import export_query
 from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import connect_reproducible, literal
@@ -66,7 +66,10 @@ def stage_exports(
     make_private_dir(staging, modes)
     files: list[dict[str, Any]] = []
     with connect_reproducible(duckdb_path) as con:
+        skipped = skipped_models(con, run_date)
         for audience in audiences:
+            missing = [m for m in audience.needs_models if m in skipped]
+            empty_because = "; ".join(f"{m} was skipped: {skipped[m]}" for m in missing)
             query = export_query(audience)
             text = text_columns(con, query)
             csv_query = export_query(audience, neutralise=text)
@@ -84,6 +87,12 @@ def stage_exports(
                 con.execute(f"copy ({written}) to {literal(str(path))} ({COPY_OPTIONS[fmt]})")
                 os.chmod(path, modes.file)
                 rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
+                if missing and rows:
+                    raise ValueError(
+                        f"{audience.name}: {rows} rows although it needs {', '.join(missing)}, "
+                        "which the night skipped"
+                    )
+                extra = {"empty_because": empty_because} if missing else {}
                 files.append(
                     {
                         "file": path.name,
@@ -93,10 +102,22 @@ def stage_exports(
                         "rows": rows,
                         "sha256": sha256_file(path),
                         "columns": file_columns(audience),
+                        **extra,
                     }
                 )
+            if missing:
+                log.warning("%s: published empty, %s", audience.name, empty_because)
         versions = model_versions(con, run_date)
         seen = deliveries(con)
-    write_pending(staging, run_date, generated_at, files, versions, mode=modes.file, seen=seen)
+    write_pending(
+        staging,
+        run_date,
+        generated_at,
+        files,
+        versions,
+        mode=modes.file,
+        seen=seen,
+        skipped=skipped,
+    )
     log.info("staged %d files for %s in %s", len(files), run_date, staging)
     return staging

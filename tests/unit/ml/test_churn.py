@@ -16,6 +16,7 @@ from ml.churn.model import (
     risk_band,
 )
 from ml.churn.pipeline import score_frame, split_by_time
+from ml.errors import NotEnoughData
 
 FEATURES = ["recency_days", "orders_90d", "sessions_30d", "noise"]
 
@@ -111,15 +112,32 @@ def test_split_by_time_holds_out_the_latest_cutoff() -> None:
         {
             "cutoff_date": np.repeat(cutoffs, 3),
             "person_id": ["a", "b", "c"] * 4,
-            "churned": [True] * 12,
+            "churned": [True, False, True] * 4,
         }
     )
     fit, valid, holdout = split_by_time(frame)
     assert set(holdout["cutoff_date"]) == {cutoffs[3]}
     assert set(valid["cutoff_date"]) == {cutoffs[2]}
     assert set(fit["cutoff_date"]) == set(cutoffs[:2])
-    with pytest.raises(ValueError, match="two labelled cutoffs"):
+
+
+def test_too_short_a_history_is_not_enough_data() -> None:
+    """Regression guard: a short history raised a plain error that failed the night;
+    it is NotEnoughData, which the night records as a skip."""
+    cutoffs = [dt.date(2026, 1, 1) + dt.timedelta(days=30 * i) for i in range(3)]
+    frame = pd.DataFrame(
+        {
+            "cutoff_date": np.repeat(cutoffs, 3),
+            "person_id": ["a", "b", "c"] * 3,
+            "churned": [True, False, True] * 3,
+        }
+    )
+    with pytest.raises(NotEnoughData, match="two labelled cutoffs") as raised:
         split_by_time(frame[frame["cutoff_date"] == cutoffs[0]])
+    assert raised.value.model == "churn"
+    one_label = frame.assign(churned=frame["churned"] & (frame["cutoff_date"] != cutoffs[-1]))
+    with pytest.raises(NotEnoughData, match="holdout set has only retained examples"):
+        split_by_time(one_label)
 
 
 def test_threshold_bands_and_rows(model) -> None:

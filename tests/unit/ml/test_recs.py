@@ -104,6 +104,33 @@ class TestPopularity(RecommenderTestMixin):
         assert ids.tolist() == [[2, 3]]
 
 
+class TestItemNeighbours(RecommenderTestMixin):
+    kind = "item_knn"
+
+
+class TestRecentPopularity(RecommenderTestMixin):
+    kind = "recent_popular"
+
+    def check_checkerboard(
+        self, ids: np.ndarray, scores: np.ndarray, matrix: sp.csr_matrix
+    ) -> None:
+        """Equal weights everywhere: every item scores the same, whoever asks."""
+        np.testing.assert_allclose(scores, 1.0, atol=1e-6)
+        assert all(matrix[u, ids[u]].nnz == 0 for u in range(50))
+
+    def test_recent_weight_outranks_an_old_count(self) -> None:
+        """Item 0 had three buyers long ago (weight 0.1 each), item 1 one buyer this week."""
+        matrix = sp.csr_matrix(
+            np.array([[0.1, 0, 0], [0.1, 0, 0], [0.1, 1.0, 0], [0, 0, 0]], dtype=np.float32)
+        )
+        ids, _ = self.fitted(matrix).recommend(np.array([3]), matrix[[3]], N=2)
+        assert ids.tolist() == [[1, 0]]
+        popular, _ = (
+            make_recommender("popular").fit(matrix).recommend(np.array([3]), matrix[[3]], N=2)
+        )
+        assert popular.tolist() == [[0, 1]]
+
+
 def test_evaluate_on_a_planted_split() -> None:
     matrix = checkerboard()
     held_out = sp.identity(50, format="csr", dtype=np.float32)  # user u bought item u

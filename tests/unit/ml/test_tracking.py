@@ -94,3 +94,54 @@ def test_runs_of_one_name_are_numbered_and_versions_described(store: str) -> Non
     assert names == ["churn 2026-03-31 #1", "churn 2026-03-31 #2"]
     second = client.get_model_version("toy", "2")
     assert "churn 2026-03-31 #2" in second.description and "run_date=x" in second.description
+
+
+def train_on(uri: str, value: float, run_date: str, evaluated: list[float]) -> tracking.Promotion:
+    """One night of ``run_date``; ``evaluated`` collects the champions it evaluated."""
+
+    def evaluate(champion: Constant) -> float:
+        evaluated.append(champion.value)
+        return champion.value
+
+    example = pd.DataFrame({"x": [1.0, 2.0]})
+    with tracking.training_run("churn", f"{run_date} v={value}", uri):
+        ref = tracking.log_model(Constant(value), "toy", example)
+        return tracking.promote_as_of(ref, value, evaluate, "score", run_date=run_date)
+
+
+def test_a_backfill_neither_reads_nor_moves_a_later_model(store: str) -> None:
+    """Regression guard: champion was one global alias, so a backfill compared against
+    (and could score with) a model trained on later data, and moved the alias back."""
+    evaluated: list[float] = []
+    june = train_on(store, 0.7, "2026-06-30", evaluated)
+    assert june.promoted and june.champion.version == "1"
+    assert tracking.trained_through(june.new) == "2026-06-30"
+
+    march = train_on(store, 0.9, "2026-03-31", evaluated)
+    assert evaluated == []  # the June model was never loaded nor scored
+    assert not march.promoted and march.champion == march.new  # scores with its own version
+    assert tracking.trained_through(march.new) == "2026-03-31"
+    assert tracking.alias_version("toy", "champion", store).version == "1"
+    assert tracking.alias_version("toy", "challenger", store) is None
+
+    # A second backfill between them: the June champion is still out of reach; a worse
+    # new model still scores, since no version trained through April is champion.
+    april = train_on(store, 0.5, "2026-04-30", evaluated)
+    assert evaluated == [] and april.champion == april.new
+    assert tracking.alias_version("toy", "champion", store).version == "1"
+
+    # The next regular night compares with the June champion, trained through its date.
+    july = train_on(store, 0.8, "2026-07-31", evaluated)
+    assert evaluated == [0.7] and july.promoted
+    assert tracking.alias_version("toy", "champion", store).version == july.new.version
+
+
+def test_a_backfill_uses_an_earlier_champion_when_it_is_better(store: str) -> None:
+    evaluated: list[float] = []
+    train_on(store, 0.8, "2026-01-31", evaluated)  # champion, trained through January
+    train_on(store, 0.6, "2026-06-30", evaluated)  # a later challenger
+    assert tracking.alias_version("toy", "champion", store).version == "1"
+    march = train_on(store, 0.7, "2026-03-31", evaluated)  # backfill: later version exists
+    assert evaluated == [0.8, 0.8]
+    assert not march.promoted and march.champion.version == "1"
+    assert tracking.alias_version("toy", "champion", store).version == "1"

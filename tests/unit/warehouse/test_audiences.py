@@ -39,3 +39,27 @@ def test_a_malformed_declaration_in_the_manifest_is_refused(tmp_path: Path) -> N
     manifest.write_text(json.dumps({"nodes": {}}))
     with pytest.raises(DeclarationError, match="no audience declared"):
         load_audiences(manifest)
+
+
+def test_audiences_name_the_models_they_need(dbt_manifest: Path) -> None:
+    """A skipped model empties exactly the audiences that declare it in needs_models."""
+    from ml.registry import MODELS
+
+    needs = {a.name: a.needs_models for a in load_audiences(dbt_manifest)}
+    assert needs["high_churn_risk"] == ("churn",)
+    assert needs["product_recommendations"] == ("recommendations",)
+    assert needs["vip"] == ()
+    assert {m for models in needs.values() for m in models} <= set(MODELS)
+
+
+def test_needs_models_must_be_a_list_of_names(tmp_path: Path) -> None:
+    spec = {"channel": "email", "priority": 1, "rule": "true", "reason": "'x'", "columns": ["a"]}
+    node = {
+        "resource_type": "model",
+        "name": "aud_x",
+        "config": {"meta": {"audience": {**spec, "needs_models": "churn"}}},
+    }
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {"model.p.aud_x": node}}))
+    with pytest.raises(DeclarationError, match="needs_models must be a list"):
+        load_audiences(manifest)

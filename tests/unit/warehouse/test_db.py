@@ -118,3 +118,17 @@ def test_connections_keep_the_configured_memory_limit(tmp_path: Path, monkeypatc
     with db.connect(tmp_path / "w.duckdb") as con:
         limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
     assert limit.replace(" ", "") in {"1GB", "953.6MiB"}
+
+
+def test_replace_rows_keys_on_every_column_and_empty_data_deletes(path: Path) -> None:
+    """Two writers sharing a run date (one row per model) must not erase each other."""
+    db.replace_rows("ml.scores", {"run_date": D1, "person_id": "a"}, rows(D1, ["a"]), path)
+    db.replace_rows("ml.scores", {"run_date": D1, "person_id": "b"}, rows(D1, ["b"]), path)
+    db.replace_rows("ml.scores", {"run_date": D1, "person_id": "a"}, rows(D1, ["a"]), path)
+    got = db.read_arrow("select person_id from ml.scores order by all", path=path)
+    assert got.column(0).to_pylist() == ["a", "b"]
+    with pytest.raises(ValueError, match="not in run_date = 2026-01-01, person_id = a"):
+        db.replace_rows("ml.scores", {"run_date": D1, "person_id": "a"}, rows(D1, ["c"]), path)
+    assert db.replace_rows("ml.scores", {"run_date": D1, "person_id": "a"}, rows(D1, []), path) == 0
+    got = db.read_arrow("select person_id from ml.scores order by all", path=path)
+    assert got.column(0).to_pylist() == ["b"]
