@@ -264,3 +264,106 @@ def test_a_category_with_an_apostrophe_builds_and_becomes_a_feature(
     frame = load_features(END, db_path)
     assert frame["category_share__kids_toys"].gt(0).sum() > 0
     assert "category_share__toys" not in frame.columns
+
+
+def _share_addresses(landing: Path, shares: dict[str, list[str]]) -> None:
+    """Rewrite every CRM snapshot so each listed customer id carries the given address."""
+    for path in sorted(landing.glob("crm/*/customers.csv")):
+        with duckdb.connect() as con:
+            con.execute(f"create table t as select * from read_csv('{path}', all_varchar = true)")
+            for address, customer_ids in shares.items():
+                con.execute(
+                    "update t set email = ? where customer_id in (select unnest(?))",
+                    [address, customer_ids],
+                )
+            con.execute(f"copy t to '{path}' (header, delimiter ',')")
+
+
+def test_placeholder_and_role_addresses_are_nobody_s_contact(
+    built_warehouse: Path, sample_landing: Path, tmp_path: Path
+) -> None:
+    """Regression: a placeholder address shared by dozens of CRM records was kept as
+    their email, exported in plain text and hashed; a role address shared by only two
+    people (under the sharing limit) linked them into one person.
+
+    Forty-four customers, each a person of their own in the sample: forty get
+    test@example.com, two noreply@shop.example and two No-Reply+orders@Shop.example.
+    None of them has a golden-record email, no placeholder is an identifier, is hashed
+    or reaches an audience, and each stays its own person.
+    """
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        singles = [
+            r[0]
+            for r in con.execute(
+                """
+                select min(i.identifier_value) from marts.person_identifiers i
+                where i.identifier_type = 'customer_id'
+                  and i.identifier_value in (select customer_id from staging.stg_crm__customers)
+                group by i.person_id having count(*) = 1
+                order by 1 limit 44
+                """
+            ).fetchall()
+        ]
+    assert len(singles) == 44
+    landing = tmp_path / "landing"
+    shutil.copytree(sample_landing, landing, ignore=shutil.ignore_patterns("_truth"))
+    shares = {
+        "test@example.com": singles[:40],
+        "noreply@shop.example": singles[40:42],
+        "No-Reply+orders@Shop.example": singles[42:44],
+    }
+    _share_addresses(landing, shares)
+    db_path = tmp_path / "warehouse.duckdb"
+    assert not load_landing(landing, db_path).failed
+    dbt(["build"], db_path, END)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            """
+            select s.customer_id, s.email as crm_email, d.person_id, d.email
+            from staging.stg_crm__customers s
+            join marts.person_identifiers i
+                on i.identifier_type = 'customer_id' and i.identifier_value = s.customer_id
+            join marts.dim_customers d on d.person_id = i.person_id
+            where s.customer_id in (select unnest(?))
+            """,
+            [singles],
+        ).fetchall()
+        assert len(rows) == 44, "every customer is still a person"
+        assert {r[1] for r in rows} == {
+            "test@example.com",
+            "noreply@shop.example",
+            "no-reply+orders@shop.example",
+        }, "staging keeps the address as delivered (normalized)"
+        assert [r for r in rows if r[3] is not None] == []
+        assert len({r[2] for r in rows}) == 44, "a shared placeholder links nobody"
+        placeholder_identifiers = con.execute(
+            "select count(*) from marts.person_identifiers where identifier_type = 'email' "
+            "and (identifier_value = 'test@example.com' or identifier_value like '%@shop.example')"
+        ).fetchone()[0]
+        assert placeholder_identifiers == 0
+        hashes = con.execute(
+            "select count(*) from marts.dim_customers where sha256(email) in "
+            "(select sha256(unnest(['test@example.com', 'noreply@shop.example', "
+            "'no-reply+orders@shop.example'])))"
+        ).fetchone()[0]
+        assert hashes == 0
+        email_tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.columns "
+                "where table_schema = 'audiences' and column_name = 'email'"
+            ).fetchall()
+        ]
+        assert len(email_tables) >= 3
+        for table in email_tables:
+            exported = con.execute(
+                f"select count(*) from audiences.{table} a join marts.dim_customers d "
+                "using (person_id) where d.customer_id in (select unnest(?)) "
+                "or a.email = 'test@example.com' or a.email like '%@shop.example'",
+                [singles],
+            ).fetchone()[0]
+            assert exported == 0, table
+        real_emails = con.execute(
+            "select count(*) from marts.dim_customers where email is not null"
+        ).fetchone()[0]
+    assert real_emails > 1500, "real addresses are kept"

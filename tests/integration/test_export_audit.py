@@ -21,7 +21,7 @@ from pipeline.export import publish, stage_and_audit
 from tests.integration.conftest import END, dbt
 from tools.airflow_local import run_dag
 from warehouse.audiences import load_audiences
-from warehouse.export import audit_exports, stage_exports
+from warehouse.export import AuditError, audit_exports, stage_exports
 from warehouse.settings import Settings, load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -75,6 +75,90 @@ def test_members_have_consent_and_no_erasure_request(settings: Settings) -> None
         assert erased == 0
         share = con.execute("select avg(is_control::int) from audiences.membership").fetchone()[0]
         assert share is None or 0.03 < share < 0.2
+
+
+def test_spam_reporters_are_in_no_treated_email_audience(settings: Settings) -> None:
+    """Regression: people who reported spam, bounced or unsubscribed were still emailed.
+
+    On the demo-like sample, people whose customer id reported spam are in no email
+    audience (treated or control) and in no published email file, and every person in
+    marts.email_suppressions is out of every email audience.
+    """
+    manifest = settings.dbt_target_dir / "manifest.json"
+    email_audiences = [a.name for a in load_audiences(manifest) if a.channel == "email"]
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        reporters = con.execute(
+            """
+            select distinct i.person_id
+            from raw.email__email_events e
+            join marts.person_identifiers i
+                on i.identifier_type = 'customer_id' and i.identifier_value = e.customer_id
+            where e.event_type = 'spam_report'
+            """
+        ).fetchall()
+        assert len(reporters) >= 3, "the sample must hold spam complaints"
+        placeholders = ", ".join("?" * len(email_audiences))
+        in_email = con.execute(
+            f"""
+            select count(*) from audiences.membership m
+            where m.audience in ({placeholders})
+              and (m.person_id in (select person_id from marts.email_suppressions)
+                   or m.person_id in (
+                       select i.person_id
+                       from raw.email__email_events e
+                       join marts.person_identifiers i
+                           on i.identifier_type = 'customer_id'
+                           and i.identifier_value = e.customer_id
+                       where e.event_type = 'spam_report'))
+            """,
+            email_audiences,
+        ).fetchone()[0]
+        assert in_email == 0
+        reasons = dict(
+            con.execute(
+                "select reason, count(*) from marts.email_suppressions group by reason"
+            ).fetchall()
+        )
+        assert set(reasons) == {"hard_bounce", "spam_report", "unsubscribe"}
+    folder = settings.export_dir / RUN_DATE
+    suppressed = {r[0] for r in reporters}
+    for name in email_audiences:
+        with (folder / f"{name}.csv").open(newline="") as handle:
+            exported = {r["person_id"] for r in csv.DictReader(handle)}
+        assert not exported & suppressed, name
+
+
+def test_audit_fails_an_email_file_with_a_suppressed_person(settings: Settings) -> None:
+    """A treated email member who is (or becomes) suppressed fails the audit."""
+    audiences = load_audiences(settings.dbt_target_dir / "manifest.json")
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        person = con.execute(
+            "select person_id from audiences.aud_interested_shoppers "
+            "where not is_control order by person_id limit 1"
+        ).fetchone()[0]
+        con.execute(
+            "insert into marts.email_suppressions values (?, 'spam_report', '2026-06-29')",
+            [person],
+        )
+    try:
+        staged = stage_exports(
+            settings.duckdb_path, settings.export_dir, RUN_DATE, audiences=audiences
+        )
+        with pytest.raises(AuditError) as failed:
+            audit_exports(settings.duckdb_path, staged, email_frequency_cap=2, audiences=audiences)
+        assert "interested_shoppers.csv: 1 rows of people suppressed from email" in (
+            failed.value.findings
+        )
+        assert "interested_shoppers.parquet: 1 rows of people suppressed from email" in (
+            failed.value.findings
+        )
+        shutil.rmtree(staged)
+    finally:
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            con.execute(
+                "delete from marts.email_suppressions where person_id = ? and suppressed_at = ?",
+                [person, "2026-06-29"],
+            )
 
 
 def test_holdout_is_deterministic(settings: Settings) -> None:

@@ -2,7 +2,8 @@
 
 Row counts must match the audience and membership tables, every exported person must
 have consent for the audience's channel and be in ``marts.dim_customers``, no one with
-an erasure request in staging may be exported, no control-group member either, the
+an erasure request in staging may be exported, nor anyone in ``marts.email_suppressions``
+in an email file, no control-group member either, the
 email frequency cap must hold, ads files must carry no plaintext PII, no CSV text cell
 may start a spreadsheet formula, and every file must have the declared columns and the
 digest the manifest lists.
@@ -80,6 +81,9 @@ def audit_exports(
         erasure = table_exists(con, "staging", "stg_privacy__erasure_requests")
         if not erasure:
             log.warning("staging.stg_privacy__erasure_requests is missing: erasure not checked")
+        suppression = table_exists(con, "marts", "email_suppressions")
+        if not suppression:
+            log.warning("marts.email_suppressions is missing: email suppression not checked")
         for audience in audiences:
             table = f"audiences.{quote(audience.model)}"
             treated = con.execute(f"select count(*) from {table} where not is_control").fetchone()[
@@ -103,7 +107,7 @@ def audit_exports(
             rows_by_audience[audience.name] = treated
             for fmt in FORMATS:
                 path = staging / f"{audience.name}.{fmt}"
-                findings += audit_file(con, audience, path, treated, erasure)
+                findings += audit_file(con, audience, path, treated, erasure, suppression)
                 entry = listed.get(path.name)
                 if path.is_file() and (entry is None or entry["sha256"] != sha256_file(path)):
                     findings.append(f"{path.name}: not as listed in the manifest")

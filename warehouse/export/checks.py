@@ -23,6 +23,7 @@ from warehouse.export.sql import literal, quote, read_relation
 PHONE_LIKE = r"^\+?[0-9][0-9 ().-]{5,18}[0-9]$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
 ERASURE_REQUESTS = "staging.stg_privacy__erasure_requests"
+EMAIL_SUPPRESSIONS = "marts.email_suppressions"
 
 
 def audit_file(
@@ -31,8 +32,13 @@ def audit_file(
     path: Path,
     expected_rows: int,
     erasure: bool,
+    suppression: bool = False,
 ) -> list[str]:
-    """Every check on one file: presence, header, rows, formulas, consent, holdout, erasure."""
+    """Every check on one file: presence, header, rows, formulas, consent, holdout, erasure.
+
+    Email files are also checked against ``marts.email_suppressions`` when
+    ``suppression`` is set.
+    """
     name = path.name
     if not path.is_file():
         return [f"{name}: missing"]
@@ -54,7 +60,21 @@ def audit_file(
                 )
     if audience.channel == "ads":
         return findings + _audit_ads_file(con, audience, name, relation, erasure)
-    return findings + _audit_person_file(con, audience, name, relation, erasure)
+    findings += _audit_person_file(con, audience, name, relation, erasure)
+    if suppression and audience.channel == "email":
+        findings += _audit_suppressions(con, name, relation)
+    return findings
+
+
+def _audit_suppressions(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> list[str]:
+    """People an email file must not carry: suppressed by a bounce, complaint or unsubscribe."""
+    suppressed = con.execute(
+        f"select count(*) from {relation} f "
+        f"where cast(f.person_id as varchar) in (select person_id from {EMAIL_SUPPRESSIONS})"
+    ).fetchone()[0]
+    if suppressed:
+        return [f"{name}: {suppressed} rows of people suppressed from email"]
+    return []
 
 
 def _audit_person_file(

@@ -1,6 +1,7 @@
 {#- One row per person with everything an audience rule may test: the customer 360,
     RFM, rule segments, tonight's ML scores, the open cart and the top three
-    recommendations, plus the hashed identifiers ads files carry. Rules in
+    recommendations, plus the hashed identifiers ads files carry and whether email is
+    suppressed (marts.email_suppressions). Rules in
     _audiences__models.yml are SQL predicates over these columns. Ephemeral: it is the
     audiences' working set, not a table anyone should read. -#}
 {{ config(materialized='ephemeral') }}
@@ -26,6 +27,10 @@ interactions as (
 
 products as (
     select * from {{ ref('dim_products') }}
+),
+
+email_suppressions as (
+    select * from {{ ref('email_suppressions') }}
 ),
 
 churn_scores as (
@@ -142,6 +147,7 @@ final as (
         customers.has_sms_consent,
         customers.has_ads_consent,
         customers.has_personalization_consent,
+        email_suppressions.person_id is not null as is_email_suppressed,
         coalesce(carts.last_cart_add_at > coalesce(carts.last_purchase_at, customers.last_order_at,
             cast('1970-01-01' as timestamp)), false) as has_open_cart,
         coalesce(value_ranks.is_above_median_value, false) as is_above_median_value,
@@ -162,6 +168,7 @@ final as (
     left join products as abandoned on abandoned.product_id = carts.last_cart_product_id
     left join top_recommendations on top_recommendations.person_id = customers.person_id
     left join value_ranks on value_ranks.person_id = customers.person_id
+    left join email_suppressions on email_suppressions.person_id = customers.person_id
 )
 
 select * from final

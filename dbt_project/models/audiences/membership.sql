@@ -4,7 +4,8 @@
     aud_<name> model) is evaluated here, so adding an audience means declaring it and
     adding its model, nothing else. A person qualifies when the rule holds, they have
     granted consent for the audience's channel, and the channel can reach them (an
-    email address, a phone, or at least one hashed identifier for ads).
+    email address that is not suppressed by a bounce, spam complaint or unsubscribe
+    (marts.email_suppressions), a phone, or at least one hashed identifier for ads).
 
     Frequency cap: a person keeps at most var('email_frequency_cap') email audiences,
     the lowest priority numbers first (name breaks ties). The cap comes before the
@@ -29,7 +30,7 @@
     {%- endfor -%}
 {%- endif -%}
 {%- set reachable = {
-    'email': 'email is not null',
+    'email': 'email is not null and not is_email_suppressed',
     'sms': 'phone is not null',
     'ads': '(email_sha256 is not null or phone_sha256 is not null)',
 } -%}

@@ -144,6 +144,10 @@ def build_warehouse(path: Path) -> Path:
                 request_id varchar, customer_id varchar, email varchar,
                 requested_at timestamp
             );
+            create table marts.email_suppressions (
+                person_id varchar, reason varchar, suppressed_at timestamp
+            );
+            insert into marts.email_suppressions values ('p9', 'spam_report', '2026-03-01');
             create table audiences.membership (
                 run_date date, audience varchar, person_id varchar, is_control boolean,
                 reason varchar
@@ -349,6 +353,10 @@ def _published(export_dir: Path) -> dict[str, bytes]:
         (
             "update staging.stg_privacy__erasure_requests set customer_id = 'c1'",
             "erasure request",
+        ),
+        (
+            "update marts.email_suppressions set person_id = 'p2'",
+            "news.csv: 1 rows of people suppressed from email",
         ),
         ("update audiences.aud_promo set is_control = false", "audiences.membership has"),
     ],

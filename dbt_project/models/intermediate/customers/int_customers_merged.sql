@@ -1,7 +1,9 @@
 {#- The golden record: one row per person with CRM records, merged from all of them.
     Survivorship per attribute: the most recently updated CRM record with a value wins
     (ties: the later customer id); customer_id and created_at come from the person's
-    oldest CRM record. -#}
+    oldest CRM record. A placeholder or role address (seed placeholder_emails) is no
+    value: the person's email is their latest real one, or null, so a placeholder is
+    neither exported nor hashed. -#}
 {%- set attributes = [
     'email', 'phone', 'first_name', 'last_name', 'birth_date', 'gender', 'city', 'region',
     'country', 'postal_code', 'loyalty_id'
@@ -20,7 +22,16 @@ identifiers as (
 crm as (
     select
         identifiers.person_id,
-        customers.*
+        customers.customer_id,
+        customers.created_at,
+        customers.updated_at,
+        {%- for column in attributes %}
+        {%- if column == 'email' %}
+        {{ contact_email('customers.email') }} as email{{ ',' if not loop.last }}
+        {%- else %}
+        customers.{{ column }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
     from customers
     inner join identifiers
         on identifiers.identifier_value = customers.customer_id

@@ -1,4 +1,6 @@
 {#- Every sighting of an identifier, and the customer id it was seen with (if any).
+    Placeholder and role addresses (seed placeholder_emails) are no one's identifier:
+    they are left out, so they link nobody and resolve to nobody.
     Each branch reads its staging relation directly rather than through import CTEs: a
     CTE read by several branches may be materialized whole (every column of the wide
     event table), while direct reads scan only the columns each branch needs. -#}
@@ -10,7 +12,8 @@ sightings as (
     from {{ ref('stg_crm__customers') }}
     union all
     select 'email', email, customer_id, created_at, updated_at
-    from {{ ref('stg_crm__customers') }} where email is not null
+    from {{ ref('stg_crm__customers') }}
+    where email is not null and not {{ is_placeholder_email('email') }}
     union all
     select 'loyalty_id', loyalty_id, customer_id, created_at, updated_at
     from {{ ref('stg_crm__customers') }} where loyalty_id is not null
@@ -24,7 +27,8 @@ sightings as (
     group by user_id
     union all
     select 'email', email, user_id, min(occurred_at), max(occurred_at)
-    from {{ ref('stg_web__events') }} where email is not null
+    from {{ ref('stg_web__events') }}
+    where email is not null and not {{ is_placeholder_email('email') }}
     group by email, user_id
     union all
     select 'customer_id', customer_id, customer_id, min(occurred_at), max(occurred_at)
@@ -37,7 +41,8 @@ sightings as (
     group by customer_id
     union all
     select 'email', email, customer_id, min(occurred_at), max(occurred_at)
-    from {{ ref('stg_email__email_events') }} where email is not null
+    from {{ ref('stg_email__email_events') }}
+    where email is not null and not {{ is_placeholder_email('email') }}
     group by email, customer_id
 ),
 
