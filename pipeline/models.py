@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ml.errors import NotEnoughData
 from ml.registry import MODELS as _MODEL_MODULES
 from pipeline.errors import DataError
 from warehouse.settings import Settings, load_settings
@@ -113,6 +112,8 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of {tuple(MODELS)}")
+    from ml.errors import NotEnoughData
+
     settings = settings or load_settings()
     try:
         result = MODELS[model](dt.date.fromisoformat(run_date), settings=settings)

@@ -22,6 +22,7 @@ ML_TABLES = {
     "segment_centroids",
     "churn_scores",
     "recommendations",
+    "model_skips",
     "customer_value",
 }
 
