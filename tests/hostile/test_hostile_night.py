@@ -14,11 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,13 +27,13 @@ import pytest
 
 from tests.hostile.inject import inject, read_csv, read_jsonl
 from tests.hostile.strings import HOSTILE, ID_SUFFIXES
+from tests.nights import generate_sample, isolated_env, run_night
 from warehouse.contract import ENTITIES, Entity
 from warehouse.load import load_landing
 from warehouse.settings import DBT_PROJECT_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_DATE = "2019-06-30"
 CUSTOMERS = 300
 DAYS = 90
@@ -45,37 +42,19 @@ Con = duckdb.DuckDBPyConnection
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _env(home: Path) -> dict[str, str]:
-    """The environment of a run in ``home``, nothing of the caller's PZ_/Airflow set-up."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PZ_", "AIRFLOW", "MLFLOW"))}
-    env["PZ_HOME"] = str(home)
-    return env
-
-
 @pytest.fixture(scope="module")
 def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PZ_HOME after one DAG run over the hostile sample; the plain sample beside it."""
     home = tmp_path_factory.mktemp("pz_home")
-    env = _env(home)
     plain = home.parent / "plain_landing"
-    subprocess.run(
-        [
-            sys.executable, "-m", "warehouse.synthetic",
-            "--customers", str(CUSTOMERS), "--days", str(DAYS),
-            "--end-date", RUN_DATE, "--seed", "5", "--out", str(plain),
-        ],
-        env=env, check=True, cwd=REPO, capture_output=True,
-    )  # fmt: skip
+    generate_sample(
+        plain, customers=CUSTOMERS, days=DAYS, end_date=RUN_DATE, seed=5, env=isolated_env(home)
+    )
     shutil.copytree(plain, home / "landing")
     counts = inject(home / "landing")
     assert set(counts) == {e.key for e in ENTITIES}, counts
     load_landing(plain, home.parent / "plain.duckdb")
-    run = subprocess.run(
-        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", RUN_DATE],
-        env=env, cwd=REPO, capture_output=True, text=True,
-    )  # fmt: skip
-    (home / "dag_run.log").write_text(run.stdout + run.stderr)
-    assert run.returncode == 0, (run.stdout + run.stderr)[-6000:]
+    run_night(home, RUN_DATE)
     return home
 
 

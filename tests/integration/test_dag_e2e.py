@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.nights import generate_sample, isolated_env, run_night
 from tools.airflow_local import NightDidNothing, run_dag
 from warehouse.audiences import load_audiences
 from warehouse.db import read_pipeline_vars
@@ -24,38 +22,21 @@ from warehouse.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 #: Before the DAG's start date (2026-01-01): the run date, not Airflow's dates, decides.
 RUN_DATE = "2019-06-30"
 CUSTOMERS = 400
 DAYS = 120
 
 
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PZ_", "AIRFLOW", "MLFLOW"))}
-    env["PZ_HOME"] = str(home)
-    return env
-
-
 @pytest.fixture(scope="module")
 def nightly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PZ_HOME after one DAG run for RUN_DATE over a generated sample."""
     home = tmp_path_factory.mktemp("pz_home")
-    env = _env(home)
-    subprocess.run(
-        [
-            sys.executable, "-m", "warehouse.synthetic",
-            "--customers", str(CUSTOMERS), "--days", str(DAYS),
-            "--end-date", RUN_DATE, "--seed", "3", "--out", str(home / "landing"),
-        ],
-        env=env, check=True, cwd=REPO,
+    generate_sample(
+        home / "landing", customers=CUSTOMERS, days=DAYS, end_date=RUN_DATE, seed=3,
+        env=isolated_env(home),
     )  # fmt: skip
-    run = subprocess.run(
-        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", RUN_DATE],
-        env=env, cwd=REPO, capture_output=True, text=True,
-    )  # fmt: skip
-    (home / "dag_run.log").write_text(run.stdout + run.stderr)
-    assert run.returncode == 0, (run.stdout + run.stderr)[-6000:]
+    run_night(home, RUN_DATE)
     return home
 
 

@@ -19,34 +19,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.nights import run_night
 from tests.realdata import datasets
 from tests.realdata.adapters import cdnow_to_landing, movielens_to_landing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 CDNOW_RUN_DATE = "1997-09-30"
 ML100K_RUN_DATE = "1998-04-22"
-
-
-def _run_night(home: Path, run_date: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PZ_", "AIRFLOW", "MLFLOW"))}
-    env["PZ_HOME"] = str(home)
-    run = subprocess.run(
-        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", run_date],
-        env=env, cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    (home / "dag_run.log").write_text(run.stdout + run.stderr)
-    assert run.returncode == 0, (run.stdout + run.stderr)[-6000:]
-    return run
 
 
 def _query(home: Path, sql: str) -> list[tuple]:
@@ -59,7 +44,7 @@ def cdnow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PZ_HOME after one night for 1997-09-30 over the CDNOW sample's history delivery."""
     home = tmp_path_factory.mktemp("cdnow")
     cdnow_to_landing(datasets.path("cdnow") / "CDNOW_sample.txt", home / "landing")
-    _run_night(home, CDNOW_RUN_DATE)
+    run_night(home, CDNOW_RUN_DATE)
     return home
 
 
@@ -68,7 +53,7 @@ def movielens_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PZ_HOME after one night for 1998-04-22 over MovieLens 100K's history delivery."""
     home = tmp_path_factory.mktemp("ml100k")
     movielens_to_landing(datasets.path("ml-100k"), home / "landing")
-    _run_night(home, ML100K_RUN_DATE)
+    run_night(home, ML100K_RUN_DATE)
     return home
 
 

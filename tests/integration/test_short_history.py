@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,18 +12,13 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
+from tests.nights import generate_sample, isolated_env, run_night
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_DATE = "2019-06-30"
 CUSTOMERS = 300
 DAYS = 70
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PZ_", "AIRFLOW", "MLFLOW"))}
-    env["PZ_HOME"] = str(home)
-    return env
 
 
 def trim_history(landing: Path) -> dt.date:
@@ -68,23 +60,13 @@ def trim_history(landing: Path) -> dt.date:
 def short_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PZ_HOME after one DAG run for RUN_DATE over a sample with ~70 days of history."""
     home = tmp_path_factory.mktemp("pz_home_short")
-    env = _env(home)
-    subprocess.run(
-        [
-            sys.executable, "-m", "warehouse.synthetic",
-            "--customers", str(CUSTOMERS), "--days", str(DAYS),
-            "--end-date", RUN_DATE, "--seed", "5", "--out", str(home / "landing"),
-        ],
-        env=env, check=True, cwd=REPO,
+    generate_sample(
+        home / "landing", customers=CUSTOMERS, days=DAYS, end_date=RUN_DATE, seed=5,
+        env=isolated_env(home),
     )  # fmt: skip
     first = trim_history(home / "landing")
     assert (dt.date.fromisoformat(RUN_DATE) - first).days < 90
-    run = subprocess.run(
-        [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", RUN_DATE],
-        env=env, cwd=REPO, capture_output=True, text=True,
-    )  # fmt: skip
-    (home / "dag_run.log").write_text(run.stdout + run.stderr)
-    assert run.returncode == 0, (run.stdout + run.stderr)[-6000:]
+    run_night(home, RUN_DATE)
     return home
 
 
