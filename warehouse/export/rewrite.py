@@ -77,7 +77,10 @@ def remove_people(
     try:
         con.execute("set threads = 1; set preserve_insertion_order = true")
         con.execute("create temp table _erased (channel varchar, token varchar)")
-        con.executemany("insert into _erased values (?, ?)", [list(r) for r in rows])
+        con.execute(
+            "insert into _erased select unnest(?), unnest(?)",
+            [[c for c, _ in rows], [t for _, t in rows]],
+        )
         for folder in published_folders(export_dir):
             removed = _rewrite(con, export_dir, folder)
             if removed:

@@ -174,7 +174,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
     if not nodes and not people:
         return erased
     con.execute("create or replace temp table _erased_nodes (node varchar)")
-    con.executemany("insert into _erased_nodes values (?)", [[n] for n in sorted(nodes)])
+    con.execute("insert into _erased_nodes select unnest(?)", [sorted(nodes)])
     orders = (
         con.execute(
             f"select distinct {node_sql('order_id', 'order_id')} from raw.shop__orders where "
@@ -183,14 +183,14 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
         if _table_exists(con, "raw", "shop__orders")
         else []
     )
-    con.executemany("insert into _erased_nodes values (?)", [[r[0]] for r in orders if r[0]])
+    con.execute("insert into _erased_nodes select unnest(?)", [[r[0] for r in orders if r[0]]])
     hashes = {
         r[0]
         for r in con.execute(f"select {keyed_hash_sql('node', _KEY)} from _erased_nodes").fetchall()
     }
     if _table_exists(con, "intermediate", "int_person_id_ledger"):
         con.execute("create or replace temp table _erased_hashes (h varchar)")
-        con.executemany("insert into _erased_hashes values (?)", [[h] for h in sorted(hashes)])
+        con.execute("insert into _erased_hashes select unnest(?)", [sorted(hashes)])
         people |= {
             r[0]
             for r in con.execute(
@@ -229,7 +229,10 @@ def _load_values(con: duckdb.DuckDBPyConnection, erased: ErasureSet) -> None:
     con.execute("create or replace temp table _erased (kind varchar, value varchar)")
     rows = [[kind, v] for kind, vs in sorted(erased.values.items()) for v in sorted(vs)]
     rows += [["any", v] for kind in NODE_KINDS for v in sorted(erased.values.get(kind, ()))]
-    con.executemany("insert into _erased values (?, ?)", rows)
+    con.execute(
+        "insert into _erased select unnest(?), unnest(?)",
+        [[r[0] for r in rows], [r[1] for r in rows]],
+    )
 
 
 def _deleted(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -249,6 +252,16 @@ def _purge_raw(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         count = _deleted(con, f"delete from raw.{entity.table} where {where}")
         if count:
             changed[f"raw.{entity.table}"] = count
+    if _table_exists(con, "raw", "_rejects"):
+        # A rejected line is kept as delivered text: any of the person's values in it.
+        count = _deleted(
+            con,
+            "delete from raw._rejects where exists (select 1 from _erased where kind in "
+            "('customer_id', 'email', 'loyalty_id', 'anonymous_id', 'order_id', 'phone') "
+            "and contains(raw._rejects.raw_text, _erased.value))",
+        )
+        if count:
+            changed["raw._rejects"] = count
     return changed
 
 
@@ -307,10 +320,10 @@ def purge(
             _load_values(con, erased)
             changed = {**_purge_raw(con), **_purge_derived(con)}
             today = dt.date.fromisoformat(run_date)
-            con.executemany(
-                "insert into meta.erased_identifiers select ?, ? where ? not in "
-                "(select identifier_hash from meta.erased_identifiers)",
-                [[h, today, h] for h in sorted(erased.values.get("node_hash", ()))],
+            con.execute(
+                "insert into meta.erased_identifiers select h, ? from (select unnest(?) as h) "
+                "where h not in (select identifier_hash from meta.erased_identifiers)",
+                [today, sorted(erased.values.get("node_hash", ()))],
             )
         ids = [r[0] for r in erased.requests]
         if ids:
@@ -323,13 +336,11 @@ def purge(
             {"tables": changed, **(elsewhere or {}), "requests_applied_together": len(ids)},
             sort_keys=True,
         )
-        con.executemany(
-            "insert into meta.erasure_log values (?, ?, ?, now(), ?, ?)",
-            [
-                [rid, requested, loaded, run_date, changes]
-                for rid, requested, loaded in erased.requests
-            ],
-        )
+        for rid, requested, loaded in erased.requests:
+            con.execute(
+                "insert into meta.erasure_log values (?, ?, ?, now(), ?, ?)",
+                [rid, requested, loaded, run_date, changes],
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

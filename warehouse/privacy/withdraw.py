@@ -81,7 +81,7 @@ def record_applied(con: duckdb.DuckDBPyConnection, pairs: list[tuple], run_date:
         "delete from meta.withdrawals_applied where (person_id, channel) not in "
         "(select (person_id, channel) from marts.contact_withdrawals)"
     )
-    con.executemany(
-        "insert into meta.withdrawals_applied values (?, ?, ?)",
-        [[person_id, channel, day] for person_id, channel in pairs],
+    con.execute(
+        "insert into meta.withdrawals_applied select unnest(?), unnest(?), ?",
+        [[p for p, _ in pairs], [c for _, c in pairs], day],
     )
