@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from warehouse.contract import ENTITIES
+from warehouse.export.sql import table_exists
 from warehouse.privacy.key import keyed_hash_sql
 
 log = logging.getLogger(__name__)
@@ -124,16 +125,6 @@ class ErasureSet:
         return bool(self.requests) or bool(self.person_ids)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
 def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
     """Everything the pending erasure requests reach, from the night's identity graph.
 
@@ -142,7 +133,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
     requests' clusters, and anyone holding an identifier erased before).
     """
     erased = ErasureSet()
-    if not _table_exists(con, "raw", "privacy__erasure_requests"):
+    if not table_exists(con, "raw", "privacy__erasure_requests"):
         return erased
     erased.requests = con.execute(
         "select request_id, min(requested_at), min(_loaded_at) "
@@ -159,7 +150,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
         if row[0] is not None
     }
     people: set[str] = set()
-    if _table_exists(con, "intermediate", "int_persons_erased"):
+    if table_exists(con, "intermediate", "int_persons_erased"):
         people = {
             r[0]
             for r in con.execute("select person_id from intermediate.int_persons_erased").fetchall()
@@ -180,7 +171,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
             f"select distinct {node_sql('order_id', 'order_id')} from raw.shop__orders where "
             f"{node_sql('customer_id', 'customer_id')} in (select node from _erased_nodes)"
         ).fetchall()
-        if _table_exists(con, "raw", "shop__orders")
+        if table_exists(con, "raw", "shop__orders")
         else []
     )
     con.execute("insert into _erased_nodes select unnest(?)", [[r[0] for r in orders if r[0]]])
@@ -188,7 +179,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
         r[0]
         for r in con.execute(f"select {keyed_hash_sql('node', _KEY)} from _erased_nodes").fetchall()
     }
-    if _table_exists(con, "intermediate", "int_person_id_ledger"):
+    if table_exists(con, "intermediate", "int_person_id_ledger"):
         con.execute("create or replace temp table _erased_hashes (h varchar)")
         con.execute("insert into _erased_hashes select unnest(?)", [sorted(hashes)])
         people |= {
@@ -214,7 +205,7 @@ def _phones(con: duckdb.DuckDBPyConnection) -> set[str]:
     phones: set[str] = set()
     customer = f"{node_sql('customer_id', 'customer_id')} in (select node from _erased_nodes)"
     for schema, table in (("raw", "crm__customers"), ("staging", "stg_crm__customers")):
-        if _table_exists(con, schema, table):
+        if table_exists(con, schema, table):
             phones |= {
                 r[0]
                 for r in con.execute(
@@ -243,7 +234,7 @@ def _deleted(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 def _purge_raw(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     changed = {}
     for entity in ENTITIES:
-        if not entity.identifiers or not _table_exists(con, "raw", entity.table):
+        if not entity.identifiers or not table_exists(con, "raw", entity.table):
             continue
         where = " or ".join(
             f"{node_sql(kind, expr)} in (select node from _erased_nodes)"
@@ -252,7 +243,7 @@ def _purge_raw(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         count = _deleted(con, f"delete from raw.{entity.table} where {where}")
         if count:
             changed[f"raw.{entity.table}"] = count
-    if _table_exists(con, "raw", "_rejects"):
+    if table_exists(con, "raw", "_rejects"):
         # A rejected line is kept as delivered text: any of the person's values in it.
         count = _deleted(
             con,
@@ -367,7 +358,7 @@ def purge_redelivered(con: duckdb.DuckDBPyConnection, loaded_at: dt.datetime) ->
         return {}
     dropped = {}
     for entity in ENTITIES:
-        if not entity.identifiers or not _table_exists(con, "raw", entity.table):
+        if not entity.identifiers or not table_exists(con, "raw", entity.table):
             continue
         where = " or ".join(
             f"{keyed_hash_sql(node_sql(kind, expr), _KEY)} in "

@@ -15,6 +15,8 @@ import hashlib
 
 import duckdb
 
+from warehouse.export.sql import table_exists
+
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``meta.withdrawals_applied`` if missing (scanned by erasures like any table)."""
@@ -40,10 +42,7 @@ def new_withdrawals(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, set[str]]
         ``(person_id, channel)`` pairs to record once done).
     """
     ensure_table(con)
-    if not con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'contact_withdrawals'"
-    ).fetchone()[0]:
+    if not table_exists(con, "marts", "contact_withdrawals"):
         return {}, []
     rows = con.execute(
         """

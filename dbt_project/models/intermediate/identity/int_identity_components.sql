@@ -14,17 +14,11 @@ ledger as (
 ),
 
 current_ids as (
-    select
-        node_hash,
-        {{ arg_max('person_id', ['assigned_on', 'person_id']) }} as person_id
-    from ledger
-    group by node_hash
+    {{ ledger_current_ids('ledger') }}
 ),
 
 issued as (
-    select person_id, min(assigned_on) as issued_on
-    from ledger
-    group by person_id
+    {{ ledger_issued_ids('ledger') }}
 ),
 
 cluster_ids as (

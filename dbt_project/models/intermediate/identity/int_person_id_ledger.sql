@@ -36,17 +36,11 @@ history as (
 {% endif %}
 
 current_ids as (
-    select
-        node_hash,
-        {{ arg_max('person_id', ['assigned_on', 'person_id']) }} as person_id
-    from history
-    group by node_hash
+    {{ ledger_current_ids('history') }}
 ),
 
 issued as (
-    select person_id, min(assigned_on) as issued_on
-    from history
-    group by person_id
+    {{ ledger_issued_ids('history') }}
 ),
 
 members as (

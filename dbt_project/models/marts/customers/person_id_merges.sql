@@ -23,9 +23,7 @@ steps as (
 ),
 
 current_ids as (
-    select distinct {{ arg_max('person_id', ['assigned_on', 'person_id']) }} as person_id
-    from ledger
-    group by node_hash
+    {{ ledger_current_ids('ledger') }}
 ),
 
 final as (
