@@ -12,9 +12,11 @@ Consent withdrawn and email suppression reach the earlier folders the same way: 
 person newly in ``marts.contact_withdrawals`` is taken out of the files of that
 channel in every folder published before (``meta.withdrawals_applied`` remembers it).
 
-A backfill (a run date before the latest delivery) sees an identity graph of an
-earlier day, which may lack identifiers the person has since used: it erases nothing
-itself and leaves the pending requests to the next night of the latest date.
+A backfill (a run date before the latest delivery) rewrites the folders and scrubs the
+MLflow store all the same (person ids come from the ledger, which is not point in
+time), but its identity graph is an earlier day's and may lack identifiers the person
+has used since: it leaves the warehouse purge, and so the completion of the requests,
+to the next night of the latest date.
 """
 
 from __future__ import annotations
@@ -61,20 +63,7 @@ def apply_erasures(run: dict[str, Any], settings: Settings | None = None) -> dic
         withdrawn, pairs = new_withdrawals(con)
         if not erased and not pairs:
             return {"requests_completed": 0, "withdrawals_applied": 0}
-        if last is not None and run_date < last.isoformat():
-            log.warning(
-                "%d erasure request(s) and %d withdrawal(s) pending: a backfill leaves them "
-                "to the next night of the latest date (%s); tonight's files leave the "
-                "people out all the same",
-                len(erased.requests),
-                len(pairs),
-                last,
-            )
-            return {
-                "requests_completed": 0,
-                "requests_pending": len(erased.requests),
-                "withdrawals_pending": len(pairs),
-            }
+        backfill = last is not None and run_date < last.isoformat()
         tokens: dict[str | None, set[str]] = {None: erased.export_tokens(), **withdrawn}
         folders = remove_people(settings.export_dir, tokens)
         mlflow: dict[str, int] = {}
@@ -85,11 +74,20 @@ def apply_erasures(run: dict[str, Any], settings: Settings | None = None) -> dic
                 raise DataError(f"erasure not completed: {exc}") from exc
         record_applied(con, pairs, run_date)
         tables: dict[str, int] = {}
-        if erased:
+        if erased and backfill:
+            log.warning(
+                "%d erasure request(s): the export folders and the MLflow store are clean; "
+                "the warehouse is purged and the requests completed by the next night of "
+                "the latest date (%s), whose identity graph has every identifier since",
+                len(erased.requests),
+                last,
+            )
+        elif erased:
             elsewhere = {"export_folders": folders, "mlflow": mlflow}
             tables = purge(con, erased, run_date, elsewhere=elsewhere)
     summary = {
-        "requests_completed": len(erased.requests),
+        "requests_completed": 0 if backfill else len(erased.requests),
+        "requests_pending": len(erased.requests) if backfill else 0,
         "rows_deleted": sum(tables.values()),
         "tables_changed": len(tables),
         "withdrawals_applied": len(pairs),

@@ -183,7 +183,7 @@ def _person(con: duckdb.DuckDBPyConnection, customer_id: str) -> str | None:
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     database=None,

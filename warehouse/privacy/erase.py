@@ -194,26 +194,28 @@ def collect(con: duckdb.DuckDBPyConnection) -> ErasureSet:
         kind, _, value = node.partition(":")
         values["node"].add(node)
         values.setdefault(kind, set()).add(value)
-    values["phone"] = _phones(con)
+    values["phone"] = _contact(con, "phone")
+    values.setdefault("email", set()).update(e.strip().lower() for e in _contact(con, "email"))
     erased.values = values
     return erased
 
 
-def _phones(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The erased customers' phones, as delivered and as the staging layer normalised them
-    (they name the person in the export files, hashed or not, but are no graph node)."""
-    phones: set[str] = set()
+def _contact(con: duckdb.DuckDBPyConnection, column: str) -> set[str]:
+    """The erased customers' phones or emails in every CRM record, as delivered and as the
+    staging layer normalised them: they name the person in the export files (hashed or
+    not) even when the graph of a backfill's date has not seen them yet."""
+    found: set[str] = set()
     customer = f"{node_sql('customer_id', 'customer_id')} in (select node from _erased_nodes)"
     for schema, table in (("raw", "crm__customers"), ("staging", "stg_crm__customers")):
         if table_exists(con, schema, table):
-            phones |= {
+            found |= {
                 r[0]
                 for r in con.execute(
-                    f"select distinct phone from {schema}.{table} "
-                    f"where phone is not null and {customer}"
+                    f"select distinct {column} from {schema}.{table} "
+                    f"where {column} is not null and {customer}"
                 ).fetchall()
             }
-    return phones
+    return found
 
 
 def _load_values(con: duckdb.DuckDBPyConnection, erased: ErasureSet) -> None:

@@ -19,7 +19,7 @@ as_of_run_date as (
     select
         person_id,
         channel,
-        {{ arg_max("status = 'granted'", ['recorded_at', "status = 'revoked'"]) }} as is_granted
+        {{ consent_is_granted() }} as is_granted
     from consent_records
     where person_id is not null
       and not is_after_run_date
@@ -30,7 +30,7 @@ latest_loaded as (
     select
         person_id,
         channel,
-        {{ arg_max("status = 'granted'", ['recorded_at', "status = 'revoked'"]) }} as is_granted
+        {{ consent_is_granted() }} as is_granted
     from consent_records
     where person_id is not null
     group by person_id, channel

@@ -1,12 +1,27 @@
-{#- Who may no longer be sent to on a channel, as of everything loaded: a consent for
-    it that is not (or no longer) granted, and, for email, a suppression. The privacy
-    step (pipeline/privacy.py) takes these people out of the export folders published
-    before, channel by channel; the email and phone are the golden record's, which is
-    how an ads file (hashed email and phone only) names them. -#}
+{#- Who may no longer be sent to on a channel, as of everything loaded, whatever the
+    run date (a backfill sees the same): the latest consent record for it is a revoke,
+    and, for email, a suppression. The privacy step (pipeline/privacy.py) takes these
+    people out of the export folders published before, channel by channel; the email
+    and phone are the golden record's, which is how an ads file (hashed email and
+    phone only) names them. -#}
 with
 
-consented as (
-    select * from {{ ref('int_customers_consented') }}
+consent as (
+    select * from {{ ref('stg_privacy__consent') }}
+),
+
+consent_records as (
+    {{ person_lookup('consent') }}
+),
+
+latest_loaded as (
+    select
+        person_id,
+        channel,
+        {{ consent_is_granted() }} as is_granted
+    from consent_records
+    where person_id is not null
+    group by person_id, channel
 ),
 
 suppressed as (
@@ -18,12 +33,10 @@ golden as (
 ),
 
 withdrawn as (
-    {%- for channel in ['email', 'sms', 'ads'] %}
-    select person_id, '{{ channel }}' as channel, 'consent not granted' as reason
-    from consented
-    where not has_{{ channel }}_consent
+    select person_id, channel, 'consent revoked' as reason
+    from latest_loaded
+    where not is_granted and channel in ('email', 'sms', 'ads')
     union all
-    {%- endfor %}
     select person_id, 'email' as channel, reason
     from suppressed
 ),
