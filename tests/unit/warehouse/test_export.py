@@ -6,7 +6,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -27,6 +26,7 @@ from warehouse.export import (
     stage_exports,
 )
 from warehouse.export.layout import listed_files
+from warehouse.phones import normalize_phone
 from warehouse.settings import load_settings
 
 RUN_DATE = "2026-03-31"
@@ -47,24 +47,11 @@ def normalize_email(email: str | None) -> str | None:
 
 
 def normalize_phone_e164(phone: str | None) -> str | None:
-    """Phone in E.164 as hashed for ad platforms, or None when it is not international.
+    """Phone in E.164 as hashed for ad platforms (the project's one reading of a phone).
 
-    Keeps the digits of a number written with a leading ``+`` (or ``00``) and puts one
-    ``+`` in front; a national number without a country code cannot be made E.164 here.
+    No country is given: a national number cannot be made E.164 here.
     """
-    if phone is None:
-        return None
-    value = phone.strip()
-    digits = re.sub(r"[^0-9]", "", value)
-    if value.startswith("+"):
-        pass
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    else:
-        return None
-    if not 7 <= len(digits) <= 15 or digits.startswith("0"):
-        return None
-    return "+" + digits
+    return normalize_phone(phone).e164
 
 
 def sha256_hex(value: str | None) -> str | None:
