@@ -274,8 +274,8 @@ def test_ads_files_are_hashed_as_google_and_meta_document(settings: Settings) ->
         (
             _sha(email and email.strip().lower()),
             _sha(phone),
-            _sha(first and re.sub(r"\s", "", first).lower()),
-            _sha(last and re.sub(r"\s", "", last).lower()),
+            _sha(first and first.replace(" ", "").lower()),
+            _sha(last and last.replace(" ", "").lower()),
             country or "",
             postal or "",
         )

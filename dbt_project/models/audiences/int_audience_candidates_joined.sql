@@ -125,7 +125,7 @@ final as (
         top_recommendations.rec_3_product_name,
         {#- Ads identifiers, hashed as each platform documents (docs/exports.md). The phone
             is E.164 from warehouse/phones.py. Google Customer Match: email trimmed and
-            lower-cased, phone in E.164 with its +, names lower-cased without whitespace;
+            lower-cased, phone in E.164 with its +, names lower-cased without spaces;
             Country and Zip are sent in plain text. Meta: the same email, the phone as
             E.164 digits without the +, names, city and region lower-cased letters only
             (accents kept), the postal code lower-cased without spaces or dashes (a US ZIP
@@ -133,23 +133,17 @@ final as (
         {{ sha256('lower(trim(customers.email))') }} as email_sha256,
         case when customers.phone like '+%' then {{ sha256('customers.phone') }} end
             as phone_sha256,
-        {{ sha256("nullif(lower(" ~ regexp_replace_all('customers.first_name', "'\\s'", "''") ~ "), '')") }}
-            as first_name_sha256,
-        {{ sha256("nullif(lower(" ~ regexp_replace_all('customers.last_name', "'\\s'", "''") ~ "), '')") }}
-            as last_name_sha256,
+        {{ hashed_identifier(google_name('customers.first_name')) }} as first_name_sha256,
+        {{ hashed_identifier(google_name('customers.last_name')) }} as last_name_sha256,
         case when customers.phone like '+%' then {{ sha256('substr(customers.phone, 2)') }} end
             as meta_phone_sha256,
-        {{ sha256("nullif(" ~ regexp_replace_all('lower(customers.first_name)', "'[^\\p{L}]'", "''") ~ ", '')") }}
-            as meta_first_name_sha256,
-        {{ sha256("nullif(" ~ regexp_replace_all('lower(customers.last_name)', "'[^\\p{L}]'", "''") ~ ", '')") }}
-            as meta_last_name_sha256,
-        {{ sha256("nullif(" ~ regexp_replace_all('lower(customers.city)', "'[^\\p{L}]'", "''") ~ ", '')") }}
-            as meta_city_sha256,
-        {{ sha256("nullif(" ~ regexp_replace_all('lower(customers.region)', "'[^\\p{L}]'", "''") ~ ", '')") }}
-            as meta_region_sha256,
-        {{ sha256("nullif(case when customers.country = 'US' then substr(" ~ regexp_replace_all('customers.postal_code', "'[\\s-]'", "''") ~ ", 1, 5) else lower(" ~ regexp_replace_all('customers.postal_code', "'[\\s-]'", "''") ~ ") end, '')") }}
+        {{ hashed_identifier(meta_letters('customers.first_name')) }} as meta_first_name_sha256,
+        {{ hashed_identifier(meta_letters('customers.last_name')) }} as meta_last_name_sha256,
+        {{ hashed_identifier(meta_letters('customers.city')) }} as meta_city_sha256,
+        {{ hashed_identifier(meta_letters('customers.region')) }} as meta_region_sha256,
+        {{ hashed_identifier(meta_postal_code('customers.postal_code', 'customers.country')) }}
             as meta_postal_code_sha256,
-        {{ sha256('lower(customers.country)') }} as meta_country_sha256,
+        {{ hashed_identifier('lower(customers.country)') }} as meta_country_sha256,
         customers.lifetime_orders,
         customers.lifetime_revenue,
         customers.avg_order_value,
