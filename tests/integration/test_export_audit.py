@@ -78,6 +78,30 @@ def test_members_have_consent_and_no_erasure_request(settings: Settings) -> None
         assert share is None or 0.03 < share < 0.2
 
 
+def test_the_export_command_line_audits_a_real_warehouse(settings: Settings) -> None:
+    """``python -m warehouse.export`` stages and audits without Airflow; a bad date is refused."""
+    import os
+    import sys
+
+    env = {**os.environ, "PZ_HOME": str(settings.home)}
+    command = [sys.executable, "-m", "warehouse.export"]
+    done = subprocess.run(
+        [*command, "--run-date", RUN_DATE, "--no-publish"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    staged = Path(done.stdout.strip().removeprefix("audited, not published: "))
+    assert staged.parent == settings.export_dir and staged.name.startswith(f".tmp-{RUN_DATE}-")
+    bad = subprocess.run(
+        [*command, "--run-date", "2026/03/31"], env=env, capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "must be YYYY-MM-DD" in bad.stderr
+    other = subprocess.run(
+        [*command, "--run-date", "2020-01-01"], env=env, capture_output=True, text=True
+    )
+    assert other.returncode == 1 and "build them for this date first" in other.stderr
+    shutil.rmtree(staged)
+
+
 def test_spam_reporters_are_in_no_treated_email_audience(settings: Settings) -> None:
     """Regression: people who reported spam, bounced or unsubscribed were still emailed.
 
