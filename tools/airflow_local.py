@@ -297,7 +297,13 @@ def summary(settings: Settings, run_date: str) -> str:
                 )
         for model, reason in manifest.get("skipped_models", {}).items():
             lines.append(f"WARNING: model {model} was skipped: {reason}")
-        lines.append(f"Files: {folder}/<audience>.parquet|csv and manifest.json")
+        for entry in manifest["files"]:
+            if "warning" in entry:
+                lines.append(f"WARNING: {entry['file']}: {entry['warning']}")
+        lines.append(
+            f"Files: {folder}/<audience>.parquet|csv, <audience>.<tool>.csv (docs/exports.md) "
+            "and manifest.json"
+        )
     else:
         lines.append(f"No published exports in {folder}.")
     venv = Path(sys.executable).parent

@@ -39,6 +39,8 @@ class Audience:
         reason: SQL expression recorded as ``membership.reason``.
         columns: Columns of the export file, in order (warehouse names).
         needs_models: The models whose scores the rule reads (registry names).
+        profiles: The files written for it (:mod:`warehouse.export.profiles`):
+            ``generic`` (its own Parquet and CSV files) and the tools' formats.
     """
 
     name: str
@@ -49,6 +51,7 @@ class Audience:
     reason: str
     columns: tuple[str, ...]
     needs_models: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ("generic",)
 
     @property
     def model(self) -> str:
@@ -78,6 +81,8 @@ def _audience(model: dict[str, Any]) -> Audience | None:
     needs = spec.get("needs_models") or []
     if not isinstance(needs, list) or not all(isinstance(m, str) and m for m in needs):
         raise DeclarationError(f"{name}: needs_models must be a list of model names")
+    profiles = spec.get("profiles") or ["generic"]
+    _check_profiles(name, str(spec["channel"]), columns, profiles)
     return Audience(
         name=name[len(MODEL_PREFIX) :],
         description=" ".join(str(model.get("description", "")).split()),
@@ -87,7 +92,26 @@ def _audience(model: dict[str, Any]) -> Audience | None:
         reason=str(spec["reason"]),
         columns=columns,
         needs_models=tuple(needs),
+        profiles=tuple(profiles),
     )
+
+
+def _check_profiles(name: str, channel: str, columns: tuple[str, ...], profiles: Any) -> None:
+    """Every named profile exists, serves the channel and finds its key column."""
+    from warehouse.export.profiles import GENERIC, KNOWN, cells, profile
+
+    if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
+        raise DeclarationError(f"{name}: profiles must be a list of profile names")
+    if GENERIC not in profiles or len(set(profiles)) != len(profiles):
+        raise DeclarationError(f"{name}: profiles must include {GENERIC} once, without repeats")
+    for p in profiles:
+        if p not in KNOWN:
+            raise DeclarationError(f"{name}: unknown profile {p!r} (known: {', '.join(KNOWN)})")
+        if p != GENERIC:
+            try:
+                cells(profile(p), channel, columns)
+            except ValueError as exc:
+                raise DeclarationError(f"{name}: {exc}") from None
 
 
 def default_manifest() -> Path:

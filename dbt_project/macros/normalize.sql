@@ -5,23 +5,16 @@
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}
 
-{#- E.164: keep digits; a leading + or 00 is already international; a national number
-    (leading 0) gets its country's calling code from the country_calling_codes seed
-    (joined as `calling_code`). -#}
-{% macro normalize_phone(column, calling_code) -%}
-    {%- set digits = regexp_replace_all(column, "'[^0-9]'", "''") -%}
-    case
-        when {{ column }} is null or trim({{ column }}) = '' then null
-        when trim({{ column }}) like '+%'
-            then '+' || {{ digits }}
-        when {{ digits }} like '00%'
-            then '+' || substr({{ digits }}, 3)
-        when {{ calling_code }} is null then null
-        when {{ digits }} like '0%'
-            then '+' || {{ calling_code }}
-                || substr({{ digits }}, 2)
-        else '+' || {{ calling_code }} || {{ digits }}
-    end
+{#- Phones are read by warehouse/phones.py (libphonenumber), the one definition of a
+    normalized phone; warehouse/dbt_plugin.py registers it on every dbt connection as
+    the functions phone_e164 and phone_problem. Call them from tables only: a view
+    would need the functions in connections dbt did not open. -#}
+{% macro normalize_phone(column, country) -%}
+    phone_e164({{ column }}, {{ country }})
+{%- endmacro %}
+
+{% macro phone_problem(column, country) -%}
+    phone_problem({{ column }}, {{ country }})
 {%- endmacro %}
 
 {% macro normalize_category(column) -%}

@@ -144,6 +144,56 @@ def test_the_run_date_param_may_be_left_empty_in_the_trigger_and_backfill_forms(
     nightly().params.validate()  # the defaults as a scheduled run resolves them
 
 
+def served_dag():
+    """The DAG as Airflow's API server and scheduler hold it: serialized to JSON and back."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    return DagSerialization.from_json(DagSerialization.to_json(nightly()))
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [None, {}, {"run_date": None}, {"run_date": ""}, {"run_date": "2026-03-31"}],
+    ids=["no-conf", "empty-conf", "null", "empty-string", "a-date"],
+)
+def test_trigger_and_backfill_accept_an_empty_run_date_through_airflows_own_checks(
+    conf: dict | None,
+) -> None:
+    """Regression: the Trigger and Backfill forms could not be submitted with run_date empty.
+
+    Airflow validates a trigger's conf in ``create_dagrun`` and a backfill's in
+    ``_validate_backfill_params``, both as the deserialized DAG's params merged with the
+    conf (``deep_merge(conf).validate()``); both are called here on the served DAG.
+    """
+    import datetime as dt
+
+    from airflow.models.backfill import _validate_backfill_params
+
+    dag = served_dag()
+    resolved = dag.params.deep_merge(conf).validate()
+    assert resolved["run_date"] == (conf or {}).get("run_date")
+    day = dt.datetime(2026, 3, 30, tzinfo=dt.UTC)
+    _validate_backfill_params(dag, False, day, day + dt.timedelta(days=1), None, dag_run_conf=conf)
+
+
+@pytest.mark.parametrize("bad", ["2026/03/31", "31-03-2026", "20260331", 20260331])
+def test_trigger_and_backfill_refuse_a_malformed_run_date(bad: object) -> None:
+    """A malformed date fails Airflow's own param validation, before any task runs."""
+    import datetime as dt
+
+    from airflow.exceptions import ParamValidationError
+    from airflow.models.backfill import InvalidBackfillConf, _validate_backfill_params
+
+    dag = served_dag()
+    with pytest.raises(ParamValidationError, match="run_date"):
+        dag.params.deep_merge({"run_date": bad}).validate()
+    day = dt.datetime(2026, 3, 30, tzinfo=dt.UTC)
+    with pytest.raises(InvalidBackfillConf, match="run_date"):
+        _validate_backfill_params(
+            dag, False, day, day + dt.timedelta(days=1), None, dag_run_conf={"run_date": bad}
+        )
+
+
 def schedule_when_parsed(env: dict[str, str]) -> str:
     """The DAG's schedule as a fresh interpreter parses the DAG file under ``env``."""
     code = (

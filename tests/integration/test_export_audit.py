@@ -22,6 +22,7 @@ from tests.integration.conftest import END, dbt
 from tools.airflow_local import run_dag
 from warehouse.audiences import load_audiences
 from warehouse.export import AuditError, audit_exports, stage_exports
+from warehouse.export.layout import export_files
 from warehouse.settings import Settings, load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -75,6 +76,30 @@ def test_members_have_consent_and_no_erasure_request(settings: Settings) -> None
         assert erased == 0
         share = con.execute("select avg(is_control::int) from audiences.membership").fetchone()[0]
         assert share is None or 0.03 < share < 0.2
+
+
+def test_the_export_command_line_audits_a_real_warehouse(settings: Settings) -> None:
+    """``python -m warehouse.export`` stages and audits without Airflow; a bad date is refused."""
+    import os
+    import sys
+
+    env = {**os.environ, "PZ_HOME": str(settings.home)}
+    command = [sys.executable, "-m", "warehouse.export"]
+    done = subprocess.run(
+        [*command, "--run-date", RUN_DATE, "--no-publish"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    staged = Path(done.stdout.strip().removeprefix("audited, not published: "))
+    assert staged.parent == settings.export_dir and staged.name.startswith(f".tmp-{RUN_DATE}-")
+    bad = subprocess.run(
+        [*command, "--run-date", "2026/03/31"], env=env, capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "must be YYYY-MM-DD" in bad.stderr
+    other = subprocess.run(
+        [*command, "--run-date", "2020-01-01"], env=env, capture_output=True, text=True
+    )
+    assert other.returncode == 1 and "build them for this date first" in other.stderr
+    shutil.rmtree(staged)
 
 
 def test_spam_reporters_are_in_no_treated_email_audience(settings: Settings) -> None:
@@ -184,7 +209,8 @@ def test_published_folder_is_a_private_version(settings: Settings) -> None:
     assert stat.S_IMODE(version.stat().st_mode) == 0o700
     assert stat.S_IMODE((settings.export_dir / ".versions").stat().st_mode) == 0o700
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()}
-    assert len(modes) == 2 * len(load_audiences(settings.dbt_target_dir / "manifest.json")) + 1
+    audiences = load_audiences(settings.dbt_target_dir / "manifest.json")
+    assert len(modes) == sum(len(export_files(a)) for a in audiences) + 1
     assert set(modes.values()) == {0o600}
 
 
@@ -241,3 +267,87 @@ def test_failed_audit_in_the_dag_publishes_nothing(settings: Settings) -> None:
         RUN_DATE
     ]
     assert list(settings.export_dir.glob(f".tmp-{RUN_DATE}-*")), "staged files kept for a look"
+
+
+def _sha(value: str | None) -> str:
+    import hashlib
+
+    return "" if not value else hashlib.sha256(value.encode()).hexdigest()
+
+
+def test_ads_files_are_hashed_as_google_and_meta_document(settings: Settings) -> None:
+    """Regression: Meta got phones hashed with the + (0 of 110 matched) and Google no names.
+
+    The expected digests are computed here with hashlib from ``marts.dim_customers``,
+    following each platform's rules, independently of the dbt SQL that wrote the files.
+    """
+    import re
+
+    folder = settings.export_dir / RUN_DATE
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        people = con.execute(
+            """
+            select d.email, d.phone, d.first_name, d.last_name, d.city, d.country,
+                d.postal_code
+            from audiences.aud_vip v join marts.dim_customers d using (person_id)
+            where not v.is_control
+            """
+        ).fetchall()
+    assert people, "the sample has VIPs"
+    google = {
+        (
+            _sha(email and email.strip().lower()),
+            _sha(phone),
+            _sha(first and first.replace(" ", "").lower()),
+            _sha(last and last.replace(" ", "").lower()),
+            country or "",
+            postal or "",
+        )
+        for email, phone, first, last, _, country, postal in people
+    }
+    with (folder / "vip.google_customer_match.csv").open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["Email", "Phone", "First Name", "Last Name", "Country", "Zip"]
+    assert {tuple(r) for r in rows[1:]} == google
+
+    def letters(value: str | None) -> str | None:
+        return value and re.sub(r"[^\w]|[\d_]", "", value.lower())
+
+    meta = {
+        (
+            _sha(email and email.strip().lower()),
+            _sha(phone and phone.removeprefix("+")),
+            _sha(letters(first)),
+            _sha(letters(last)),
+            _sha(letters(city)),
+            _sha(country and country.lower()),
+        )
+        for email, phone, first, last, city, country, _ in people
+    }
+    with (folder / "vip.meta_custom_audience.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["email", "phone", "fn", "ln", "zip", "ct", "st", "country"]
+    got = {(r["email"], r["phone"], r["fn"], r["ln"], r["ct"], r["country"]) for r in rows}
+    assert got == meta
+
+
+def test_email_tools_get_their_key_first_and_the_shops_customer_id(settings: Settings) -> None:
+    """Klaviyo's first column is the email, Braze's external_id the shop's customer id."""
+    folder = settings.export_dir / RUN_DATE
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        ids = dict(
+            con.execute(
+                "select person_id, customer_id from audiences.aud_new_customer_onboarding "
+                "where not is_control"
+            ).fetchall()
+        )
+    assert ids
+    with (folder / "new_customer_onboarding.klaviyo.csv").open(newline="") as handle:
+        klaviyo = list(csv.DictReader(handle))
+    assert list(klaviyo[0])[0] == "Email Address"
+    assert {r["person_id"]: r["customer_id"] for r in klaviyo} == ids
+    with (folder / "new_customer_onboarding.braze.csv").open(newline="") as handle:
+        braze = list(csv.DictReader(handle))
+    assert list(braze[0])[0] == "external_id"
+    assert {r["person_id"]: r["external_id"] for r in braze} == ids
+    assert {r["email_subscribe"] for r in braze} == {"opted_in"}

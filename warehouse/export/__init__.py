@@ -22,12 +22,11 @@ and what an interrupted run left behind goes on the next run (:mod:`.folders`).
 Re-running a date gives byte-identical audience files; only the manifest's
 ``generated_at`` (taken from the Airflow run, not from the clock here) changes.
 
-Ads files follow Google Customer Match's hashed customer-list format: header ``Email``
-holds the lowercase hex SHA-256 of the email trimmed and lower-cased, header ``Phone``
-the SHA-256 of the phone in E.164 (``+`` and country code, digits only, e.g.
-``+447700900123``). Meta's customer-list ``email`` key is normalized the same way, so
-its hash matches there as well; Meta hashes phones as digits without the ``+``, so
-for Meta upload the ``Email`` column only.
+Besides its own files, an audience is written once per tool profile it names
+(``<audience>.<profile>.csv``, :mod:`.profiles`): Klaviyo, Mailchimp and Braze for email
+and SMS, Google Customer Match and Meta custom audiences for ads, each with the header,
+order and hashing that tool documents; the manifest warns of a list below a platform's
+documented minimum.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 from warehouse.audiences import Audience, load_audiences
 from warehouse.export.checks import audit_file, audit_frequency_cap
-from warehouse.export.layout import FORMATS, PENDING_MANIFEST, listed_files, merges_files
+from warehouse.export.layout import PENDING_MANIFEST, export_files, listed_files, merges_files
 from warehouse.export.manifest import read_pending
 from warehouse.export.sql import connect_reproducible, quote, table_exists
 from warehouse.files import sha256_file
@@ -71,7 +71,7 @@ def audit_exports(
     manifest = read_pending(staging)
     run_date = manifest["run_date"]
     findings: list[str] = []
-    expected_files = {f"{a.name}.{fmt}" for a in audiences for fmt in FORMATS}
+    expected_files = {f.name for a in audiences for f in export_files(a)}
     expected_files |= set(merges_files())
     present = {p.name for p in staging.iterdir() if p.name != PENDING_MANIFEST}
     if present - expected_files:
@@ -112,9 +112,9 @@ def audit_exports(
                     f"{in_membership}"
                 )
             rows_by_audience[audience.name] = treated
-            for fmt in FORMATS:
-                path = staging / f"{audience.name}.{fmt}"
-                findings += audit_file(con, audience, path, treated, erasure, suppression)
+            for file in export_files(audience):
+                path = staging / file.name
+                findings += audit_file(con, file, path, treated, erasure, suppression)
                 entry = listed.get(path.name)
                 if path.is_file() and (entry is None or entry["sha256"] != sha256_file(path)):
                     findings.append(f"{path.name}: not as listed in the manifest")

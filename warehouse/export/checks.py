@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.audiences import Audience
-from warehouse.export.layout import ADS_FILE_HEADERS, file_columns
+from warehouse.export.layout import ExportFile
 from warehouse.export.query import export_query
 from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import literal, quote, read_relation
@@ -28,7 +28,7 @@ EMAIL_SUPPRESSIONS = "marts.email_suppressions"
 
 def audit_file(
     con: duckdb.DuckDBPyConnection,
-    audience: Audience,
+    file: ExportFile,
     path: Path,
     expected_rows: int,
     erasure: bool,
@@ -44,7 +44,7 @@ def audit_file(
         return [f"{name}: missing"]
     relation = read_relation(path)
     header = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
-    expected = file_columns(audience)
+    expected = file.columns
     if header != expected:
         return [f"{name}: columns {header} differ from the declared {expected}"]
     findings: list[str] = []
@@ -52,25 +52,30 @@ def audit_file(
     if rows != expected_rows:
         findings.append(f"{name}: {rows} rows, the audience table has {expected_rows} treated")
     if path.suffix == ".csv":
-        for column in text_columns(con, export_query(audience)):
+        for column in text_columns(con, export_query(file)):
             formulas = formula_cells(con, relation, column)
             if formulas:
                 findings.append(
                     f"{name}: {formulas} cells in {column} would run as spreadsheet formulas"
                 )
-    if audience.channel == "ads":
-        return findings + _audit_ads_file(con, audience, name, relation, erasure)
-    findings += _audit_person_file(con, audience, name, relation, erasure)
-    if suppression and audience.channel == "email":
-        findings += _audit_suppressions(con, name, relation)
+    if file.audience.channel == "ads":
+        return findings + _audit_ads_file(con, file, name, relation, erasure)
+    person = file.header_of("person_id")
+    if person is None:
+        return findings + [f"{name}: no person_id column, consent and erasure cannot be checked"]
+    findings += _audit_person_file(con, file, name, relation, erasure)
+    if suppression and file.audience.channel == "email":
+        findings += _audit_suppressions(con, name, relation, person)
     return findings
 
 
-def _audit_suppressions(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> list[str]:
+def _audit_suppressions(
+    con: duckdb.DuckDBPyConnection, name: str, relation: str, person: str = "person_id"
+) -> list[str]:
     """People an email file must not carry: suppressed by a bounce, complaint or unsubscribe."""
     suppressed = con.execute(
         f"select count(*) from {relation} f "
-        f"where cast(f.person_id as varchar) in (select person_id from {EMAIL_SUPPRESSIONS})"
+        f"where cast(f.{quote(person)} as varchar) in (select person_id from {EMAIL_SUPPRESSIONS})"
     ).fetchone()[0]
     if suppressed:
         return [f"{name}: {suppressed} rows of people suppressed from email"]
@@ -79,17 +84,19 @@ def _audit_suppressions(con: duckdb.DuckDBPyConnection, name: str, relation: str
 
 def _audit_person_file(
     con: duckdb.DuckDBPyConnection,
-    audience: Audience,
+    file: ExportFile,
     name: str,
     relation: str,
     erasure: bool,
 ) -> list[str]:
     """Checks of a file keyed by person_id: consent, control group, erasure."""
+    audience = file.audience
+    person = f"cast(f.{quote(file.header_of('person_id') or 'person_id')} as varchar)"
     findings: list[str] = []
     consent = f"has_{audience.channel}_consent"
     no_consent = con.execute(
         f"select count(*) from {relation} f left join marts.dim_customers d "
-        f"on d.person_id = cast(f.person_id as varchar) "
+        f"on d.person_id = {person} "
         f"where d.person_id is null or not coalesce(d.{consent}, false)"
     ).fetchone()[0]
     if no_consent:
@@ -99,20 +106,22 @@ def _audit_person_file(
         )
     control = con.execute(
         f"select count(*) from {relation} f join audiences.membership m "
-        f"on m.person_id = cast(f.person_id as varchar) "
+        f"on m.person_id = {person} "
         f"and m.audience = {literal(audience.name)} and m.is_control"
     ).fetchone()[0]
     if control:
         findings.append(f"{name}: {control} control-group members exported")
     if erasure:
+        email = file.header_of("email")
         by_file_email = (
-            f" or lower(trim(cast(f.email as varchar))) in (select email from {ERASURE_REQUESTS})"
-            if "email" in audience.columns
+            f" or lower(trim(cast(f.{quote(email)} as varchar))) in "
+            f"(select email from {ERASURE_REQUESTS})"
+            if email
             else ""
         )
         erased = con.execute(
             f"select count(*) from {relation} f "
-            "left join marts.dim_customers d on d.person_id = cast(f.person_id as varchar) "
+            f"left join marts.dim_customers d on d.person_id = {person} "
             f"where coalesce(d.customer_id in (select customer_id from {ERASURE_REQUESTS}), "
             "false) "
             f"or coalesce(lower(trim(d.email)) in (select email from {ERASURE_REQUESTS}), false)"
@@ -123,52 +132,61 @@ def _audit_person_file(
     return findings
 
 
+#: Hashed identifier columns -> how the consented person's value is hashed, for matching.
+HASH_MATCHES = {
+    "email_sha256": ("sha256(lower(trim(email)))", "email"),
+    "phone_sha256": ("sha256(phone)", "phone"),
+    "meta_phone_sha256": ("sha256(substr(phone, 2))", "phone"),
+}
+
+
 def _audit_ads_file(
     con: duckdb.DuckDBPyConnection,
-    audience: Audience,
+    file: ExportFile,
     name: str,
     relation: str,
     erasure: bool,
 ) -> list[str]:
     """Checks of a hashed ads file: no plaintext PII, digests only, consent, erasure."""
     findings: list[str] = []
-    consent = f"has_{audience.channel}_consent"
-    for header in file_columns(audience):
-        column = f"cast({quote(header)} as varchar)"
+    consent = f"has_{file.audience.channel}_consent"
+    for field in file.fields:
+        column = f"cast({quote(field.header)} as varchar)"
         plain = con.execute(
             f"select count(*) from {relation} where contains({column}, '@') "
             f"or regexp_full_match(trim({column}), {literal(PHONE_LIKE)})"
         ).fetchone()[0]
         if plain:
-            findings.append(f"{name}: {plain} plaintext email or phone values in {header}")
-        if header in ADS_FILE_HEADERS.values():
+            findings.append(f"{name}: {plain} plaintext email or phone values in {field.header}")
+        if field.column and field.column.endswith("_sha256"):
             bad = con.execute(
                 f"select count(*) from {relation} where {column} is not null "
                 f"and not regexp_full_match({column}, {literal(SHA256_HEX)})"
             ).fetchone()[0]
             if bad:
-                findings.append(f"{name}: {bad} values in {header} are not SHA-256 hex digests")
-    headers = set(file_columns(audience))
+                findings.append(
+                    f"{name}: {bad} values in {field.header} are not SHA-256 hex digests"
+                )
     # Each match is a hash join against the consented people's hashed identifiers.
     matches = []
-    if "Email" in headers:
-        matches.append(
-            "f.Email in (select sha256(lower(trim(email))) from marts.dim_customers "
-            f"where {consent} and email is not null)"
-        )
-    if "Phone" in headers:
-        matches.append(
-            "f.Phone in (select sha256(phone) from marts.dim_customers "
-            f"where {consent} and phone is not null)"
-        )
+    for column, (hashed, source) in HASH_MATCHES.items():
+        header = file.header_of(column)
+        if header:
+            matches.append(
+                f"f.{quote(header)} in (select {hashed} from marts.dim_customers "
+                f"where {consent} and {source} is not null)"
+            )
     matched = " or ".join(f"coalesce({m}, false)" for m in matches) or "false"
     unmatched = con.execute(f"select count(*) from {relation} f where not ({matched})")
     unmatched = unmatched.fetchone()[0]
     if unmatched:
-        findings.append(f"{name}: {unmatched} rows match no person with {audience.channel} consent")
-    if erasure and "Email" in headers:
+        findings.append(
+            f"{name}: {unmatched} rows match no person with {file.audience.channel} consent"
+        )
+    email = file.header_of("email_sha256")
+    if erasure and email:
         erased = con.execute(
-            f"select count(*) from {relation} f where f.Email in ("
+            f"select count(*) from {relation} f where f.{quote(email)} in ("
             f"select sha256(email) from {ERASURE_REQUESTS} where email is not null)"
         ).fetchone()[0]
         if erased:

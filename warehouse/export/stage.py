@@ -25,9 +25,10 @@ from warehouse.export.layout import (
     MERGES_STEM,
     STAGING_PREFIX,
     check_run_date,
-    file_columns,
+    export_files,
 )
 from warehouse.export.manifest import deliveries, model_versions, skipped_models, write_pending
+from warehouse.export.profiles import below_minimum
 from warehouse.export.query import export_query
 from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import connect_reproducible, literal, table_exists
@@ -74,21 +75,22 @@ def stage_exports(
         for audience in audiences:
             missing = [m for m in audience.needs_models if m in skipped]
             empty_because = "; ".join(f"{m} was skipped: {skipped[m]}" for m in missing)
-            query = export_query(audience)
-            text = text_columns(con, query)
-            csv_query = export_query(audience, neutralise=text)
-            neutralised = sum(formula_cells(con, f"({query})", column) for column in text)
-            if neutralised:
-                log.warning(
-                    "%s.csv: %d text cells would run as spreadsheet formulas; written with a "
-                    "leading single quote (the Parquet file keeps them as they are)",
-                    audience.name,
-                    neutralised,
-                )
-            for fmt in FORMATS:
-                path = staging / f"{audience.name}.{fmt}"
-                written = csv_query if fmt == "csv" else query
-                con.execute(f"copy ({written}) to {literal(str(path))} ({COPY_OPTIONS[fmt]})")
+            for file in export_files(audience):
+                path = staging / file.name
+                query = export_query(file)
+                written = query
+                if file.fmt == "csv":
+                    text = text_columns(con, query)
+                    written = export_query(file, neutralise=text)
+                    formulas = sum(formula_cells(con, f"({query})", column) for column in text)
+                    if formulas:
+                        log.warning(
+                            "%s: %d text cells would run as spreadsheet formulas; written with "
+                            "a leading single quote (the Parquet file keeps them as they are)",
+                            file.name,
+                            formulas,
+                        )
+                con.execute(f"copy ({written}) to {literal(str(path))} ({COPY_OPTIONS[file.fmt]})")
                 os.chmod(path, modes.file)
                 rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
                 if missing and rows:
@@ -96,16 +98,21 @@ def stage_exports(
                         f"{audience.name}: {rows} rows although it needs {', '.join(missing)}, "
                         "which the night skipped"
                     )
-                extra = {"empty_because": empty_because} if missing else {}
+                extra: dict[str, Any] = {"empty_because": empty_because} if missing else {}
+                warning = below_minimum(file.profile, rows) if file.profile else None
+                if warning:
+                    extra["warning"] = warning
+                    log.warning("%s: %s", file.name, warning)
                 files.append(
                     {
                         "file": path.name,
                         "audience": audience.name,
                         "channel": audience.channel,
-                        "format": fmt,
+                        "profile": file.profile_name,
+                        "format": file.fmt,
                         "rows": rows,
                         "sha256": sha256_file(path),
-                        "columns": file_columns(audience),
+                        "columns": file.columns,
                         **extra,
                     }
                 )

@@ -104,7 +104,8 @@ Dirty data, at realistic rates (each well under 1% of any large file's rows)
       (``a-bot-000000000000001``) with 24 page views an hour per 5,000 customers (at
       least 24 a day) and no login.
     * Emails with an upper-case first letter (5% of CRM records), lower-case country
-      codes (3%), phones in mixed ``+44 123 456789`` and ``01234 56789`` formats,
+      codes (3%), phones in mixed ``+44 123 456789`` and national formats as each
+      country writes them (``01234 56789``, ``(212) 345-6789``, Italy's ``0612 345678``),
       missing phones (20%) and birth dates (10%), no region.
     * One timestamp in ten (CRM, orders, web, email, consent) carries a ``+01:00``
       offset instead of ``Z``.

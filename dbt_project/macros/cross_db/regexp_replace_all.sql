@@ -13,7 +13,8 @@
     regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g')
 {%- endmacro %}
 
-{#- Spark SQL, Databricks, Trino and Snowflake replace every match. -#}
+{#- Spark SQL, Databricks, Trino and Snowflake replace every match. Their string literals
+    read a backslash as an escape, so the pattern's backslashes (\p{L}) are doubled. -#}
 {% macro default__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }})
+    regexp_replace({{ expression }}, {{ pattern | replace('\\', '\\\\') }}, {{ replacement }})
 {%- endmacro %}

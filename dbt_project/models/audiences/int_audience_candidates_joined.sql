@@ -99,7 +99,11 @@ final as (
         customers.email,
         customers.phone,
         customers.first_name,
+        customers.last_name,
+        customers.city,
+        customers.region,
         customers.country,
+        customers.postal_code,
         customers.preferred_category,
         customers.engagement_tier,
         rfm.rfm_segment,
@@ -119,10 +123,27 @@ final as (
         top_recommendations.rec_2_product_name,
         top_recommendations.rec_3_product_id,
         top_recommendations.rec_3_product_name,
-        {# Ads identifiers: Google Customer Match normalization (see warehouse/export.py). #}
+        {#- Ads identifiers, hashed as each platform documents (docs/exports.md). The phone
+            is E.164 from warehouse/phones.py. Google Customer Match: email trimmed and
+            lower-cased, phone in E.164 with its +, names lower-cased without spaces;
+            Country and Zip are sent in plain text. Meta: the same email, the phone as
+            E.164 digits without the +, names, city and region lower-cased letters only
+            (accents kept), the postal code lower-cased without spaces or dashes (a US ZIP
+            to five digits), the country as its lower-case ISO code. -#}
         {{ sha256('lower(trim(customers.email))') }} as email_sha256,
         case when customers.phone like '+%' then {{ sha256('customers.phone') }} end
             as phone_sha256,
+        {{ hashed_identifier(google_name('customers.first_name')) }} as first_name_sha256,
+        {{ hashed_identifier(google_name('customers.last_name')) }} as last_name_sha256,
+        case when customers.phone like '+%' then {{ sha256('substr(customers.phone, 2)') }} end
+            as meta_phone_sha256,
+        {{ hashed_identifier(meta_letters('customers.first_name')) }} as meta_first_name_sha256,
+        {{ hashed_identifier(meta_letters('customers.last_name')) }} as meta_last_name_sha256,
+        {{ hashed_identifier(meta_letters('customers.city')) }} as meta_city_sha256,
+        {{ hashed_identifier(meta_letters('customers.region')) }} as meta_region_sha256,
+        {{ hashed_identifier(meta_postal_code('customers.postal_code', 'customers.country')) }}
+            as meta_postal_code_sha256,
+        {{ hashed_identifier('lower(customers.country)') }} as meta_country_sha256,
         customers.lifetime_orders,
         customers.lifetime_revenue,
         customers.avg_order_value,

@@ -95,3 +95,27 @@ def test_make_run_without_a_landing_folder_fails_saying_so(tmp_path: Path) -> No
     assert done.returncode == 2
     assert f"no landing folder {tmp_path / 'nope'}" in done.stderr
     assert not (tmp_path / "airflow").exists()
+
+
+def test_the_summary_warns_of_a_list_under_the_platform_minimum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: nothing said that a 57-person ads list is under Meta's minimum."""
+    import json
+
+    from tools.airflow_local import summary
+
+    monkeypatch.setenv("PZ_HOME", str(tmp_path))
+    folder = tmp_path / "exports" / "2026-03-31"
+    folder.mkdir(parents=True)
+    warning = "57 rows, below Meta custom audience (customer list)'s minimum of 100: advice"
+    files = [
+        {"file": "vip.parquet", "audience": "vip", "channel": "ads", "format": "parquet",
+         "rows": 57},
+        {"file": "vip.meta_custom_audience.csv", "audience": "vip", "channel": "ads",
+         "format": "csv", "rows": 57, "warning": warning},
+    ]  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps({"files": files}))
+    text = summary(load_settings(), "2026-03-31")
+    assert f"WARNING: vip.meta_custom_audience.csv: {warning}" in text.splitlines()
+    assert text.count("WARNING") == 1

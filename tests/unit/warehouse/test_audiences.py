@@ -15,7 +15,49 @@ def test_the_declarations_are_read_from_the_manifest(dbt_manifest: Path) -> None
     assert by_default == load_audiences(dbt_manifest)
     vip = next(a for a in by_default if a.name == "vip")
     assert vip.model == "aud_vip" and vip.channel == "ads"
-    assert set(vip.columns) == {"email_sha256", "phone_sha256"}
+    assert vip.columns[:2] == ("email_sha256", "phone_sha256")
+    assert all(c.endswith("_sha256") for c in vip.columns if c not in ("country", "postal_code"))
+    assert vip.profiles == ("generic", "google_customer_match", "meta_custom_audience")
+
+
+def test_every_audience_is_exported_for_the_tools_of_its_channel(dbt_manifest: Path) -> None:
+    """Email audiences go to Klaviyo, Mailchimp and Braze; ads to Google and Meta."""
+    expected = {
+        "email": {"generic", "klaviyo", "mailchimp", "braze"},
+        "sms": {"generic", "klaviyo", "braze"},
+        "ads": {"generic", "google_customer_match", "meta_custom_audience"},
+    }
+    for audience in load_audiences(dbt_manifest):
+        assert set(audience.profiles) == expected[audience.channel], audience.name
+        if audience.channel != "ads":
+            assert audience.columns[:2] == ("person_id", "customer_id"), audience.name
+
+
+@pytest.mark.parametrize(
+    ("profiles", "message"),
+    [
+        (["klaviyo"], "must include generic"),
+        (["generic", "fax"], "unknown profile 'fax'"),
+        (["generic", "google_customer_match"], "serves ('ads',), not email"),
+        (["generic", "generic"], "without repeats"),
+    ],
+)
+def test_a_profile_that_cannot_serve_the_audience_is_refused(
+    tmp_path: Path, profiles: list[str], message: str
+) -> None:
+    spec = {
+        "channel": "email",
+        "priority": 1,
+        "rule": "true",
+        "reason": "'x'",
+        "columns": ["person_id", "email"],
+        "profiles": profiles,
+    }
+    node = {"resource_type": "model", "name": "aud_x", "config": {"meta": {"audience": spec}}}
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {"model.p.aud_x": node}}))
+    with pytest.raises(DeclarationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_audiences(manifest)
 
 
 def test_no_manifest_says_to_run_dbt_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -27,6 +26,7 @@ from warehouse.export import (
     stage_exports,
 )
 from warehouse.export.layout import listed_files
+from warehouse.phones import normalize_phone
 from warehouse.settings import load_settings
 
 RUN_DATE = "2026-03-31"
@@ -47,24 +47,11 @@ def normalize_email(email: str | None) -> str | None:
 
 
 def normalize_phone_e164(phone: str | None) -> str | None:
-    """Phone in E.164 as hashed for ad platforms, or None when it is not international.
+    """Phone in E.164 as hashed for ad platforms (the project's one reading of a phone).
 
-    Keeps the digits of a number written with a leading ``+`` (or ``00``) and puts one
-    ``+`` in front; a national number without a country code cannot be made E.164 here.
+    No country is given: a national number cannot be made E.164 here.
     """
-    if phone is None:
-        return None
-    value = phone.strip()
-    digits = re.sub(r"[^0-9]", "", value)
-    if value.startswith("+"):
-        pass
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    else:
-        return None
-    if not 7 <= len(digits) <= 15 or digits.startswith("0"):
-        return None
-    return "+" + digits
+    return normalize_phone(phone).e164
 
 
 def sha256_hex(value: str | None) -> str | None:
@@ -437,7 +424,9 @@ def test_declared_audiences_are_complete(dbt_manifest: Path) -> None:
         assert (folder / f"{audience.model}.sql").is_file()
         assert f"ref('{audience.model}')" in exposures
         if audience.channel == "ads":
-            assert set(audience.columns) <= {"email_sha256", "phone_sha256"}
+            # Hashes only, and the country and postal code Google asks for in plain text.
+            plain = {c for c in audience.columns if not c.endswith("_sha256")}
+            assert plain <= {"country", "postal_code"}, audience.name
 
 
 # --- safe CSV ------------------------------------------------------------------------------

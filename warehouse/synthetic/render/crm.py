@@ -36,7 +36,12 @@ def render(con: duckdb.DuckDBPyConnection, world: World, n_people: int) -> None:
                     || '@mail.example' as email_clean,
                 first_name, last_name, country, gender, birth_year, city_idx,
                 case when has_loyalty then 'L' || lpad(person::varchar, 8, '0') end as loyalty_id,
-                case country {dial_case} end as dial, phone_digits::varchar as digits,
+                case country {dial_case} end as dial,
+                -- the national significant number as each country writes it: ten digits
+                -- in the US, Italy's fixed lines keep their leading 0
+                case country when 'US' then '2' || phone_digits::varchar
+                     when 'IT' then '0' || phone_digits::varchar
+                     else phone_digits::varchar end as digits,
                 signup_day * 86400 + 36000 + (hash(person, 'c') % 30000)::bigint as created_s,
                 false as is_duplicate
             from people
@@ -67,6 +72,11 @@ def render(con: duckdb.DuckDBPyConnection, world: World, n_people: int) -> None:
             end as email,
             case
                 when {u("customer_id", "ph")} < 0.2 then null
+                when (is_duplicate or {u("customer_id", "ph2")} < 0.3) and dial = '1'
+                    then '(' || substr(digits, 1, 3) || ') ' || substr(digits, 4, 3) || '-'
+                        || substr(digits, 7)
+                when (is_duplicate or {u("customer_id", "ph2")} < 0.3) and dial in ('39', '34')
+                    then substr(digits, 1, 4) || ' ' || substr(digits, 5)
                 when is_duplicate or {u("customer_id", "ph2")} < 0.3
                     then '0' || substr(digits, 1, 4) || ' ' || substr(digits, 5)
                 else '+' || dial || ' ' || substr(digits, 1, 3) || ' ' || substr(digits, 4)

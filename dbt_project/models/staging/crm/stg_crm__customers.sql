@@ -1,14 +1,14 @@
 {#- One row per CRM customer id created by the end of run_date: its version as of
     run_date by the record's own updated_at, whichever delivery carried it (macro
-    point_in_time_first), normalized. Duplicate people stay separate here; identity resolution merges them. -#}
+    point_in_time_first), normalized. Duplicate people stay separate here; identity resolution merges them.
+    A table, not a view: phones are read by a Python function dbt's connections carry
+    (macro normalize_phone). -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
     select * from {{ source('raw', 'crm__customers') }}
-),
-
-calling_codes as (
-    select * from {{ ref('country_calling_codes') }}
 ),
 
 latest as (
@@ -23,7 +23,7 @@ final as (
     select
         trim(latest.customer_id) as customer_id,
         {{ normalize_email('latest.email') }} as email,
-        {{ normalize_phone('latest.phone', 'calling_codes.calling_code') }} as phone,
+        {{ normalize_phone('latest.phone', 'latest.country') }} as phone,
         nullif(trim(latest.first_name), '') as first_name,
         nullif(trim(latest.last_name), '') as last_name,
         nullif(trim(latest.gender), '') as gender,
@@ -32,12 +32,11 @@ final as (
         upper(nullif(trim(latest.country), '')) as country,
         nullif(trim(latest.postal_code), '') as postal_code,
         nullif(trim(latest.loyalty_id), '') as loyalty_id,
+        {{ phone_problem('latest.phone', 'latest.country') }} as phone_problem,
         latest.birth_date,
         cast(latest.created_at as timestamp) as created_at,
         cast(latest.updated_at as timestamp) as updated_at
     from latest
-    left join calling_codes
-        on upper(trim(latest.country)) = calling_codes.country
     where latest.created_at < {{ run_end() }}
 )
 
