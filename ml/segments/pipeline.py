@@ -197,6 +197,7 @@ def train_and_score(
         tracking.log_table(summary.reset_index(), "cluster_profiles.json")
 
         people.insert(0, "run_date", run_date)
+        people["model_version"] = decision.champion.version
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",
