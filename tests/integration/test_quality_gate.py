@@ -37,6 +37,10 @@ def test_a_model_below_its_floor_publishes_none_of_its_audiences(gated_night: Pa
     files = {f["audience"]: f for f in manifest["files"] if f["format"] == "parquet"}
     assert files["high_churn_risk"]["rows"] == 0
     assert files["high_churn_risk"]["empty_because"] == f"churn was skipped: {reason}"
+    # high_value_at_risk needs churn too; customer_value has no gate and passed.
+    assert files["high_value_at_risk"]["rows"] == 0
+    assert files["high_value_at_risk"]["empty_because"] == f"churn was skipped: {reason}"
+    assert "customer_value" not in manifest["skipped_models"]
     # The other models passed and their audiences went out.
     assert "recommendations" not in manifest["skipped_models"]
     assert files["product_recommendations"]["rows"] > 0
