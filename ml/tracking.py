@@ -206,7 +206,8 @@ def log_model(
     Args:
         model: The fitted object; ``model.predict(input_example)`` must work.
         registered_name: The registry name (e.g. ``churn``).
-        input_example: A few rows of model input, stored with the model.
+        input_example: A few rows of model input, stored with the model once its person
+            ids are replaced (:func:`example_without_people`).
         requirements: Extra pip distributions the model needs (pinned to the installed
             versions).
 
@@ -214,6 +215,7 @@ def log_model(
         The registered version.
     """
     fingerprint = hashlib.sha256(pickle.dumps(model, protocol=5)).hexdigest()
+    input_example = example_without_people(input_example)
     signature = infer_signature(input_example, model.predict(input_example))
     client = MlflowClient()
     existing = [
@@ -240,6 +242,26 @@ def log_model(
     )
     mlflow.set_tag("registered_version", version)
     return ModelRef(registered_name, version)
+
+
+#: Columns of model input that name a person.
+PERSON_ID_COLUMNS = ("person_id",)
+
+
+def example_without_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """An input example that names nobody: person ids replaced by ``example-<n>``.
+
+    MLflow stores the example beside the model (``input_example.json``,
+    ``serving_input_example.json``) for as long as the version exists; real ids there
+    would outlive an erasure. The other columns (features) stay, so the example still
+    shows the input's shape and types; a model that keys on the id (recommendations)
+    returns nothing for an example id, and its signature still has every column.
+    """
+    frame = frame.copy()
+    for column in PERSON_ID_COLUMNS:
+        if column in frame.columns:
+            frame[column] = [f"example-{i}" for i in range(len(frame))]
+    return frame
 
 
 def version_description(registered_name: str) -> str:

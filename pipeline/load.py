@@ -110,6 +110,7 @@ def load_extracts(
         "files_ignored": len(summary.ignored),
         "rows_loaded": sum(r.rows_loaded for r in summary.loaded),
         "rows_rejected": sum(r.rows_rejected for r in summary.loaded),
+        "rows_of_erased_people_dropped": sum(summary.erased_rows.values()),
     }
     log.info("load: %s", counts)
     if summary.failed:

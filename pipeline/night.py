@@ -21,7 +21,9 @@ from pipeline.dbt import check_freshness, run_dbt
 from pipeline.export import publish, stage_and_audit
 from pipeline.load import load_extracts
 from pipeline.models import init_mlflow, score
+from pipeline.privacy import apply_erasures
 from pipeline.run_date import resolve_run
+from warehouse.files import private_umask
 
 #: The input of the first step, supplied by whoever starts the night (not a step):
 #: ``{"run_date": <requested date or empty>, "run_after": <datetime the run was due>}``.
@@ -157,6 +159,16 @@ STEPS: tuple[Step, ...] = (
         upstream=("audit_exports",),
         inputs={"staged": "audit_exports"},
     ),
+    Step(
+        "apply_erasures",
+        apply_erasures,
+        "Erase the people of new erasure requests from raw, identity, ml, earlier export "
+        "folders and MLflow; write the erasure log.",
+        upstream=("resolve_run", "publish_exports"),
+        inputs=_RUN,
+        opens_duckdb=True,
+        fails_fast=True,
+    ),
 )
 
 STEPS_BY_NAME: Mapping[str, Step] = MappingProxyType({step.name: step for step in STEPS})
@@ -188,6 +200,8 @@ def run_step(name: str, results: Mapping[str, Any]) -> Any:
         results: Step name (or :data:`REQUEST`) -> its result; at least the step's
             :attr:`Step.sources`.
 
+    Everything the step creates is owner-only (:func:`warehouse.files.private_umask`).
+
     Returns:
         What the step's function returned (JSON-safe: Airflow keeps it as XCom).
 
@@ -200,4 +214,5 @@ def run_step(name: str, results: Mapping[str, Any]) -> Any:
     missing = [source for source in step.sources if source not in results]
     if missing:
         raise KeyError(f"{name}: missing the result of {', '.join(missing)}")
+    private_umask()
     return step.function(**{arg: results[source] for arg, source in step.inputs.items()})

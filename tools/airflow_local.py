@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 from pipeline.run_date import parse_run_date
+from warehouse.files import private_umask
 from warehouse.settings import REPO_ROOT, Settings, load_settings
 
 DAG_ID = "personalization_nightly"
@@ -418,6 +419,7 @@ def _backfill(settings: Settings, dates: list[str], allow_future: bool = False) 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``run``, ``backfill``, ``demo``, ``airflow`` or ``mlflow``."""
+    private_umask()
     parser = argparse.ArgumentParser(
         prog="python -m tools.airflow_local",
         description="Run the nightly DAG locally and open the Airflow and MLflow UIs.",

@@ -56,6 +56,9 @@ class Entity:
         one_of: Groups of columns of which at least one must be present per row.
         record_key: The columns that identify a record; the loader reports rows of one file
             that repeat a key (empty: the entity has no key).
+        identifiers: What ties a row to a person, as (identifier type, DuckDB
+            expression over the raw row) pairs: an erasure deletes the rows where any
+            of them is an erased person's (warehouse/privacy/erase.py).
     """
 
     source: str
@@ -65,6 +68,7 @@ class Entity:
     columns: tuple[Column, ...]
     one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
     record_key: tuple[str, ...] = ()
+    identifiers: tuple[tuple[str, str], ...] = ()
 
     @property
     def table(self) -> str:
@@ -122,6 +126,11 @@ ENTITIES: tuple[Entity, ...] = (
             C("updated_at", "TIMESTAMPTZ", required=True),
         ),
         record_key=("customer_id",),
+        identifiers=(
+            ("customer_id", "customer_id"),
+            ("email", "email"),
+            ("loyalty_id", "loyalty_id"),
+        ),
     ),
     Entity(
         "shop",
@@ -159,6 +168,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("updated_at", "TIMESTAMPTZ"),
         ),
         record_key=("order_id",),
+        identifiers=(("customer_id", "customer_id"), ("order_id", "order_id")),
     ),
     Entity(
         "shop",
@@ -173,6 +183,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("unit_price", "DOUBLE", required=True, min_value=0),
         ),
         record_key=("order_id", "line_number"),
+        identifiers=(("order_id", "order_id"),),
     ),
     Entity(
         "pos",
@@ -190,6 +201,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("unit_price", "DOUBLE", required=True, min_value=0),
         ),
         record_key=("transaction_id", "line_number"),
+        identifiers=(("loyalty_id", "loyalty_id"),),
     ),
     Entity(
         "web",
@@ -209,6 +221,11 @@ ENTITIES: tuple[Entity, ...] = (
         ),
         one_of=(("anonymousId", "userId"),),
         record_key=("messageId",),
+        identifiers=(
+            ("customer_id", '"userId"'),
+            ("anonymous_id", '"anonymousId"'),
+            ("email", "json_extract_string(traits, '$.email')"),
+        ),
     ),
     Entity(
         "email",
@@ -226,6 +243,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("url"),
         ),
         record_key=("event_id",),
+        identifiers=(("customer_id", "customer_id"), ("email", "email")),
     ),
     Entity(
         "privacy",
@@ -241,6 +259,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("source"),
         ),
         one_of=(("customer_id", "email"),),
+        identifiers=(("customer_id", "customer_id"), ("email", "email")),
     ),
     Entity(
         "privacy",

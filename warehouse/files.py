@@ -7,6 +7,7 @@ manifest, so both sides agree on what "the same file" means.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 
@@ -21,3 +22,19 @@ def sha256_file(path: Path | str) -> str:
     """
     with Path(path).open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def private_umask() -> int:
+    """Make what this process creates from now on owner-only; returns the old umask.
+
+    The warehouse file, its write-ahead log, the MLflow store, dbt's and Airflow's logs
+    all hold personal data and are created by libraries that take the process umask.
+    The mask follows ``PZ_EXPORT_FILE_MODE`` (owner-only ``600`` by default, so files
+    ``600`` and folders ``700``); a deployment that shares the exports with a group
+    shares the rest with it too.
+    """
+    from warehouse.settings import load_settings
+
+    mode = load_settings().export_file_mode
+    folder_mode = mode | (mode & 0o444) >> 2
+    return os.umask(0o777 & ~folder_mode)

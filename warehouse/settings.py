@@ -45,6 +45,9 @@ class Settings:
         load_schema_drift: What the loader does when a file lacks an optional column
             that earlier deliveries of its entity carried: ``warn`` (record and log it)
             or ``fail`` the file (``PZ_LOAD_SCHEMA_DRIFT``).
+        person_id_key_file: The deployment's secret that person ids are keyed with
+            (``PZ_PERSON_ID_KEY_FILE``, ``$PZ_HOME/secrets/person_id.key`` by default);
+            created owner-only by the first load, never committed.
     """
 
     home: Path
@@ -57,6 +60,7 @@ class Settings:
     export_file_mode: int = DEFAULT_EXPORT_FILE_MODE
     load_earliest_date: dt.date = DEFAULT_LOAD_EARLIEST_DATE
     load_schema_drift: str = "warn"
+    person_id_key_file: Path | None = None
 
     @property
     def mlflow_dir(self) -> Path:
@@ -121,6 +125,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         export_file_mode=_file_mode(env, "PZ_EXPORT_FILE_MODE", DEFAULT_EXPORT_FILE_MODE),
         load_earliest_date=_date(env, "PZ_LOAD_EARLIEST_DATE", DEFAULT_LOAD_EARLIEST_DATE),
         load_schema_drift=_choice(env, "PZ_LOAD_SCHEMA_DRIFT", SCHEMA_DRIFT_MODES),
+        person_id_key_file=_path(env, "PZ_PERSON_ID_KEY_FILE", home / "secrets" / "person_id.key"),
     )
 
 

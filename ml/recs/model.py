@@ -42,6 +42,23 @@ class Recommender(ABC):
     def scores(self, userids: np.ndarray) -> np.ndarray:
         """(len(userids), n_items) dense scores; higher is better."""
 
+    def forget_rows(self, rows: np.ndarray) -> None:
+        """Zero what the model keeps per user for these rows (an erasure).
+
+        The per-user state (a row of the confidence matrix, a user factor) is what ties
+        the fitted model to a person; item-level state (popularity, item similarity,
+        item factors) is an aggregate over everyone and stays.
+        """
+        user_items = getattr(self, "user_items", None)
+        if user_items is not None:
+            keep = np.ones(user_items.shape[0], dtype=user_items.dtype)
+            keep[rows] = 0
+            self.user_items = (sp.diags(keep) @ user_items).tocsr()
+            self.user_items.eliminate_zeros()
+        model = getattr(self, "model", None)
+        if model is not None and getattr(model, "user_factors", None) is not None:
+            model.user_factors[rows] = 0
+
     def recommend(
         self,
         userid: Any,
@@ -319,6 +336,20 @@ class RecsModel:
             parts.append(part[np.isfinite(part["score"])])
         columns = ["person_id", "rank", "product_id", "score"]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+    def forget(self, person_ids: set[str]) -> int:
+        """Remove these people from the fitted model; returns how many it knew.
+
+        Their ids are blanked (the rows stay, so the others' row numbers do not move)
+        and their per-user state zeroed: the model no longer names them nor holds
+        anything learnt from them alone, and recommends to them no more.
+        """
+        rows = np.flatnonzero(np.isin(self.user_ids, list(person_ids)))
+        if len(rows):
+            self.user_ids = self.user_ids.copy()
+            self.user_ids[rows] = ""
+            self.recommender.forget_rows(rows)
+        return len(rows)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Top-10 for the people in ``frame.person_id`` (the generic model interface)."""

@@ -92,7 +92,8 @@ def test_one_task_per_step_wired_as_the_step_list_says() -> None:
 
 
 def test_the_night_runs_in_the_agreed_order() -> None:
-    """load, then dbt marts, then every model, then audiences, then the audit, then publish."""
+    """load, then dbt marts, then every model, then audiences, the audit, publish, and
+    the erasures last (earlier folders are rewritten after tonight's is published)."""
     order = topological_order(graph())
     dag = nightly()
     stages = [
@@ -103,6 +104,7 @@ def test_the_night_runs_in_the_agreed_order() -> None:
         ["dbt_build_audiences"],
         ["audit_exports"],
         ["publish_exports"],
+        ["apply_erasures"],
     ]
     assert set(MODELS) <= set(order), "every registered model is a task"
     for before, after in zip(stages, stages[1:], strict=False):

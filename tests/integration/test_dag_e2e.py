@@ -111,7 +111,7 @@ def test_the_command_line_is_quiet_one_line_per_step_then_the_summary(nightly: P
     assert f"full Airflow and dbt log: {log}" in out
     assert len(out.splitlines()) < 60, out[:3000]
     steps = [line.split() for line in out.splitlines() if line.startswith("  ") and " s  " in line]
-    assert [step[0] for step in steps][-1] == "publish_exports"
+    assert [step[0] for step in steps][-1] == "apply_erasures"
     assert all(step[-1] == "success" for step in steps)
     assert "dbt" in log.read_text() and "airflow dags test" in log.read_text()
 

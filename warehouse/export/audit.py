@@ -18,7 +18,7 @@ from typing import Any
 
 from warehouse.audiences import Audience, load_audiences
 from warehouse.export.checks import audit_file, audit_frequency_cap
-from warehouse.export.layout import FORMATS, PENDING_MANIFEST
+from warehouse.export.layout import FORMATS, PENDING_MANIFEST, listed_files, merges_files
 from warehouse.export.manifest import read_pending
 from warehouse.export.sql import connect_reproducible, quote, table_exists
 from warehouse.files import sha256_file
@@ -72,10 +72,17 @@ def audit_exports(
     run_date = manifest["run_date"]
     findings: list[str] = []
     expected_files = {f"{a.name}.{fmt}" for a in audiences for fmt in FORMATS}
+    expected_files |= set(merges_files())
     present = {p.name for p in staging.iterdir() if p.name != PENDING_MANIFEST}
     if present - expected_files:
         findings.append(f"unexpected files: {sorted(present - expected_files)}")
-    listed = {f["file"]: f for f in manifest["files"]}
+    listed = {f["file"]: f for f in listed_files(manifest)}
+    for name in merges_files():
+        path = staging / name
+        if not path.is_file() or path.name not in listed:
+            findings.append(f"{name}: missing or not listed in the manifest")
+        elif listed[name]["sha256"] != sha256_file(path):
+            findings.append(f"{name}: not as listed in the manifest")
     rows_by_audience: dict[str, int] = {}
     with connect_reproducible(duckdb_path) as con:
         erasure = table_exists(con, "staging", "stg_privacy__erasure_requests")

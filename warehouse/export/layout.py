@@ -16,6 +16,20 @@ FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
 PENDING_MANIFEST = ".manifest.pending.json"
 STAGING_PREFIX = ".tmp-"
+#: The merge ledger exported beside the audience files (marts.person_id_merges), one
+#: file per format: which person ids were merged into which, and when.
+MERGES_STEM = "person_id_merges"
+MERGES_COLUMNS = ["old_person_id", "new_person_id", "merged_on"]
+
+
+def merges_files() -> list[str]:
+    """The names of the merge-ledger files of an export folder."""
+    return [f"{MERGES_STEM}.{fmt}" for fmt in FORMATS]
+
+
+def listed_files(manifest: dict) -> list[dict]:
+    """Every file entry of a manifest: the audience files and the merge ledger."""
+    return [*manifest.get("files", []), *manifest.get("person_id_merges", [])]
 
 
 def file_columns(audience: Audience) -> list[str]:

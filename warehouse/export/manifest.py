@@ -94,11 +94,13 @@ def write_pending(
     mode: int,
     seen: list[dict[str, Any]] | None = None,
     skipped: dict[str, str] | None = None,
+    merges: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write the manifest into the staged folder under its pending (hidden) name.
 
     ``skipped`` (model -> reason) goes in as ``skipped_models``; the files of an
-    audience that needs a skipped model carry ``empty_because``.
+    audience that needs a skipped model carry ``empty_because``. ``merges`` lists the
+    merge-ledger files (``person_id_merges``).
     """
     manifest = {
         "run_date": run_date,
@@ -107,6 +109,7 @@ def write_pending(
         "model_versions": versions,
         "skipped_models": skipped or {},
         "deliveries": seen or [],
+        "person_id_merges": merges or [],
     }
     path = staging / PENDING_MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

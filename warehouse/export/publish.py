@@ -32,6 +32,7 @@ from warehouse.export.layout import (
     PENDING_MANIFEST,
     STAGING_PREFIX,
     check_run_date,
+    listed_files,
 )
 from warehouse.export.manifest import read_pending
 from warehouse.files import sha256_file
@@ -61,7 +62,7 @@ def publish_exports(staging_dir: Path | str, export_dir: Path | str) -> Path:
     export_dir = Path(export_dir)
     manifest = read_pending(staging)
     run_date = check_run_date(manifest["run_date"])
-    for entry in manifest["files"]:
+    for entry in listed_files(manifest):
         if sha256_file(staging / entry["file"]) != entry["sha256"]:
             raise RuntimeError(f"{entry['file']} changed after the audit; not publishing")
     versions = export_dir / VERSIONS

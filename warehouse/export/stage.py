@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from warehouse.audiences import Audience, load_audiences
 from warehouse.export.folders import clean_leftovers, export_modes, make_private_dir
 from warehouse.export.layout import (
     FORMATS,
+    MERGES_COLUMNS,
+    MERGES_STEM,
     STAGING_PREFIX,
     check_run_date,
     file_columns,
@@ -26,7 +30,7 @@ from warehouse.export.layout import (
 from warehouse.export.manifest import deliveries, model_versions, skipped_models, write_pending
 from warehouse.export.query import export_query
 from warehouse.export.safe_csv import formula_cells, text_columns
-from warehouse.export.sql import connect_reproducible, literal
+from warehouse.export.sql import connect_reproducible, literal, table_exists
 from warehouse.files import sha256_file
 
 log = logging.getLogger(__name__)
@@ -107,6 +111,7 @@ def stage_exports(
                 )
             if missing:
                 log.warning("%s: published empty, %s", audience.name, empty_because)
+        merges = _stage_merges(con, staging, modes.file)
         versions = model_versions(con, run_date)
         seen = deliveries(con)
     write_pending(
@@ -118,6 +123,40 @@ def stage_exports(
         mode=modes.file,
         seen=seen,
         skipped=skipped,
+        merges=merges,
     )
     log.info("staged %d files for %s in %s", len(files), run_date, staging)
     return staging
+
+
+def _stage_merges(con: duckdb.DuckDBPyConnection, staging: Path, mode: int) -> list[dict[str, Any]]:
+    """Write the merge ledger (``marts.person_id_merges``) beside the audience files.
+
+    Downstream tools that keyed anything on a person id follow it: an id listed as
+    ``old_person_id`` is now ``new_person_id``. Written every night, empty when no
+    two known people were ever merged, so a tool can always read it.
+    """
+    columns = ", ".join(MERGES_COLUMNS)
+    if table_exists(con, "marts", "person_id_merges"):
+        query = f"select {columns} from marts.person_id_merges order by merged_on, {columns}"
+    else:
+        query = (
+            "select cast(null as varchar) as old_person_id, cast(null as varchar) as "
+            "new_person_id, cast(null as date) as merged_on where false"
+        )
+    entries = []
+    for fmt in FORMATS:
+        path = staging / f"{MERGES_STEM}.{fmt}"
+        con.execute(f"copy ({query}) to {literal(str(path))} ({COPY_OPTIONS[fmt]})")
+        os.chmod(path, mode)
+        rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
+        entries.append(
+            {
+                "file": path.name,
+                "format": fmt,
+                "rows": rows,
+                "sha256": sha256_file(path),
+                "columns": list(MERGES_COLUMNS),
+            }
+        )
+    return entries

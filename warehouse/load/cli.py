@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from warehouse.files import private_umask
 from warehouse.load.batch import DEFAULT_MAX_REJECT_RATE, DEFAULT_MIN_REJECTS_TO_FAIL
 from warehouse.load.landing import load_landing
 from warehouse.settings import load_settings
@@ -16,6 +17,7 @@ DESCRIPTION = "Load source extracts from the landing folder into DuckDB's ``raw`
 
 def main(argv: list[str] | None = None) -> int:
     """Load the landing folder, print a one-line summary; exit status 1 if a file failed."""
+    private_umask()
     settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m warehouse.load", description=DESCRIPTION)
     parser.add_argument("--landing-dir", type=Path, default=settings.landing_dir)

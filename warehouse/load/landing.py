@@ -34,6 +34,8 @@ from warehouse.load.errors import FileError
 from warehouse.load.ledger import Ledger, ensure_raw_tables
 from warehouse.load.results import FileResult, LoadSummary
 from warehouse.load.retry import run_batches
+from warehouse.privacy.erase import ensure_privacy_tables, purge_redelivered
+from warehouse.privacy.key import ensure_key, install_key
 from warehouse.settings import load_settings
 
 log = logging.getLogger("warehouse.load")
@@ -77,6 +79,8 @@ def load_landing(
     with connect(duckdb_path) as con:
         con.execute("set enable_progress_bar = false")
         ensure_raw_tables(con)
+        install_key(con, ensure_key(settings.person_id_key_file))
+        ensure_privacy_tables(con)
         ledger = Ledger(con, loaded_at)
         history = DeliveryHistory(con)
 
@@ -150,6 +154,7 @@ def load_landing(
             done,
         )
         drop_scratch(con)
+        summary.erased_rows = purge_redelivered(con, loaded_at)
     summary.results = [results[f.relpath] for f in files]
     return summary
 

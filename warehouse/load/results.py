@@ -39,6 +39,8 @@ class LoadSummary:
 
     results: list[FileResult] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    #: Rows just loaded that belonged to people erased before, dropped per raw table.
+    erased_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[FileResult]:

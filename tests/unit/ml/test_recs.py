@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 import scipy.sparse as sp
 
 from ml.recs import model as model_module
@@ -220,3 +223,24 @@ def test_cold_start_gets_popular_items_of_the_preferred_category() -> None:
         "popular",
         "popular",
     ]
+
+
+@pytest.mark.parametrize("kind", ["popular", "item_knn", "als", "bpr"])
+def test_a_model_forgets_an_erased_person(kind: str) -> None:
+    """Erasure: the fitted model no longer names the person, holds nothing per-user of
+    theirs, and recommends to them no more; everyone else is unchanged."""
+    matrix = checkerboard(20)
+    ids = np.array([f"p_{u:02d}" for u in range(20)], dtype=object)
+    model = RecsModel(make_recommender(kind, seed=3, threads=1).fit(matrix), ids, np.arange(20))
+    others = pd.DataFrame({"person_id": [f"p_{u:02d}" for u in range(1, 20)]})
+    before = model.predict(others)
+    assert model.forget({"p_00", "p_unknown"}) == 1
+    assert "p_00" not in set(model.user_ids)
+    assert model.predict(pd.DataFrame({"person_id": ["p_00"]})).empty
+    pd.testing.assert_frame_equal(model.predict(others), before)
+    recommender = model.recommender
+    if hasattr(recommender, "user_items"):
+        assert recommender.user_items[0].nnz == 0
+    if hasattr(recommender, "model"):
+        assert not np.asarray(recommender.model.user_factors[0]).any()
+    assert b"p_00" not in pickle.dumps(model)

@@ -26,6 +26,7 @@ from warehouse.export import (
     publish_exports,
     stage_exports,
 )
+from warehouse.export.layout import listed_files
 from warehouse.settings import load_settings
 
 RUN_DATE = "2026-03-31"
@@ -283,7 +284,8 @@ def test_publish_writes_treated_rows_and_manifest(warehouse: Path, tmp_path: Pat
     final = run_all(warehouse, export_dir)
     assert final == export_dir / RUN_DATE
     assert sorted(p.name for p in final.iterdir()) == sorted(
-        [MANIFEST] + [f"{a.name}.{f}" for a in AUDIENCES for f in ("csv", "parquet")]
+        [MANIFEST, "person_id_merges.csv", "person_id_merges.parquet"]
+        + [f"{a.name}.{f}" for a in AUDIENCES for f in ("csv", "parquet")]
     )
     manifest = json.loads((final / MANIFEST).read_text())
     assert manifest["run_date"] == RUN_DATE
@@ -321,7 +323,7 @@ def test_rerun_is_byte_identical(warehouse: Path, tmp_path: Path) -> None:
     }
     assert first == second
     manifest = json.loads((export_dir / RUN_DATE / MANIFEST).read_text())
-    assert {f["file"]: f["sha256"] for f in manifest["files"]} == {
+    assert {f["file"]: f["sha256"] for f in listed_files(manifest)} == {
         n: hashlib.sha256(b).hexdigest() for n, b in first.items()
     }
     assert [p.name for p in (export_dir / ".versions").iterdir()] == [
@@ -549,7 +551,8 @@ def test_exports_are_owner_only_by_default(
     folders = {k for k in modes if (export_dir / k).is_dir()}
     assert {modes[k] for k in folders} == {0o700}
     assert {modes[k] for k in set(modes) - folders} == {0o600}
-    assert len(modes) - len(folders) == 9, modes
+    # the manifest, 2 files per audience and the merge ledger in both formats
+    assert len(modes) - len(folders) == 1 + 2 * len(AUDIENCES) + 2, modes
 
 
 def test_export_file_mode_is_configurable(
@@ -602,7 +605,7 @@ SMALL = [NEWS, TEXTS]
 def _generation(folder: Path) -> str:
     """generated_at of a complete published folder; fails if anything is missing or torn."""
     manifest = json.loads((folder / MANIFEST).read_text())
-    listed = {f["file"]: f["sha256"] for f in manifest["files"]}
+    listed = {f["file"]: f["sha256"] for f in listed_files(manifest)}
     assert {p.name for p in folder.iterdir()} == set(listed) | {MANIFEST}
     for name, digest in listed.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest

@@ -1,41 +1,44 @@
-{#- Connected components of the identity graph. Every node starts with its own label,
-    the pair (first seen, identifier); labels flow along links until each node holds
-    the smallest label of its component. The person id hashes that label's identifier:
-    the earliest-seen identifier of the component, which keeps a person's id when new
-    identifiers join tomorrow. (When two known people merge, the later one's id gives
-    way to the earlier one's.) -#}
+{#- Each identifier's person: the current id of its cluster in the ledger. On a normal
+    night every node of a cluster carries the same id (the ledger was just brought up
+    to date); on a backfill a cluster of that date may hold identifiers that are
+    several people's ids today (or none), and takes the oldest of them (or a keyed id
+    of its earliest identifier, as a new person would get). -#}
 with
 
-identity_nodes as (
-    select * from {{ ref('int_identity_nodes') }}
+clusters as (
+    select * from {{ ref('int_identity_clusters') }}
 ),
 
-identity_links as (
-    select * from {{ ref('int_identity_links') }}
+ledger as (
+    select * from {{ ref('int_person_id_ledger') }}
 ),
 
-nodes as (
+current_ids as (
+    {{ ledger_current_ids('ledger') }}
+),
+
+issued as (
+    {{ ledger_issued_ids('ledger') }}
+),
+
+cluster_ids as (
     select
-        node,
-        {{ timestamp_sort_key('first_seen_at') }} || '|' || node as label
-    from identity_nodes
-),
-
-links as (
-    select node as a, linked_node as b from identity_links
-    union
-    select linked_node as a, node as b from identity_links
-),
-
-components as (
-    {{ connected_components('nodes', 'links') }}
+        clusters.cluster,
+        {{ arg_min('current_ids.person_id', ['issued.issued_on', 'current_ids.person_id']) }}
+            as person_id
+    from clusters
+    inner join current_ids using (node_hash)
+    inner join issued on issued.person_id = current_ids.person_id
+    group by clusters.cluster
 ),
 
 final as (
     select
-        node,
-        'p_' || left(md5({{ dbt.split_part('label', "'|'", 2) }}), 16) as person_id
-    from components
+        clusters.node,
+        coalesce(cluster_ids.person_id, {{ keyed_person_id('clusters.cluster_identifier') }})
+            as person_id
+    from clusters
+    left join cluster_ids using (cluster)
 )
 
 select * from final
