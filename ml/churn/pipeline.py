@@ -171,7 +171,7 @@ def train_and_score(
     fit, valid, holdout = split_by_time(examples)
     horizon_days = load_horizon_days(settings.duckdb_path)
     cutoffs = sorted({*examples["cutoff_date"].unique(), run_date})
-    purchases = btyd.fit_per_cutoff(cutoffs, settings.duckdb_path)
+    purchases = btyd.fit_per_cutoff(cutoffs, settings.duckdb_path, seed=seed)
     fit, valid, holdout = (
         btyd.add_features(s, purchases, horizon_days) for s in (fit, valid, holdout)
     )

@@ -57,6 +57,15 @@ def test_each_cutoff_gets_its_own_fit_from_its_own_rows(warehouse: Path, tmp_pat
         btyd.fit_per_cutoff([dt.date(2025, 1, 1)], warehouse)
 
 
+def test_a_sample_of_a_large_cutoff_fits_nearly_the_same_parameters(warehouse: Path) -> None:
+    full = btyd.fit_per_cutoff([LATE], warehouse)[LATE]
+    sampled = btyd.fit_per_cutoff([LATE], warehouse, sample=3_000)[LATE]
+    assert sampled != full
+    for name, value in full.as_dict().items():
+        assert getattr(sampled, name) == pytest.approx(value, rel=0.35), name
+    assert btyd.fit_per_cutoff([LATE], warehouse, sample=3_000)[LATE] == sampled  # seeded
+
+
 def test_a_recent_frequent_buyer_expects_more_purchases_than_a_lapsed_one(
     warehouse: Path,
 ) -> None:
