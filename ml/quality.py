@@ -9,9 +9,11 @@ wrote for ``D`` (the generator's end date) with what the generator knows happene
 * recommendations: precision@10 of ``ml.recommendations`` on the generator's future
   orders, next to a popularity baseline filtered the same way (bar: at least twice
   the baseline);
-* segments: adjusted Rand index against the planted personas, and the stability of
-  the segmentation (ARI and share of unchanged segment ids against the previous day's
-  run, when there is one).
+* segments: adjusted Rand index against the planted personas, next to the ARI of a
+  supervised classifier (cross-validated logistic regression) trained to predict the
+  personas from the same scaled features (bar: at least 0.6 of it), and the stability
+  of the segmentation (ARI and share of unchanged segment ids against the previous
+  day's run, when there is one; bar: 0.95).
 
 People are matched to the truth through their CRM customer ids
 (``marts.person_identifiers``).
@@ -27,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
+from sklearn.model_selection import cross_val_predict
 
 from ml.features import to_pandas
 from ml.recs.data import load_people, load_popularity, load_products
@@ -37,6 +41,8 @@ from warehouse.settings import load_settings
 
 CHURN_BAR = 0.9
 RECS_BAR = 2.0
+SEGMENTS_BAR = 0.6
+STABILITY_BAR = 0.95
 
 _PERSON_KEYS = """
     select p.person_id, min(t.person_key) as person_key
@@ -161,6 +167,10 @@ def segment_quality(run_date: dt.date, truth: Path, path: Path | None = None) ->
     result: dict[str, Any] = {"people": len(frame)}
     if not frame.empty:
         result["ari_vs_personas"] = adjusted_rand_score(frame["persona"], frame["segment_id"])
+        supervised = supervised_ari(run_date, truth, path)
+        result["supervised_ari"] = supervised
+        result["share_of_supervised"] = result["ari_vs_personas"] / supervised
+        result["meets_bar"] = result["share_of_supervised"] >= SEGMENTS_BAR
     pairs = _query(
         """
         select a.segment_id as today, b.segment_id as yesterday
@@ -174,7 +184,34 @@ def segment_quality(run_date: dt.date, truth: Path, path: Path | None = None) ->
     if not pairs.empty:
         result["stability_ari"] = adjusted_rand_score(pairs["yesterday"], pairs["today"])
         result["stability_same_id"] = float((pairs["today"] == pairs["yesterday"]).mean())
+        result["stability_meets_bar"] = result["stability_ari"] >= STABILITY_BAR
     return result
+
+
+def supervised_ari(run_date: dt.date, truth: Path, path: Path | None = None) -> float:
+    """ARI of a classifier that knows the personas: five-fold cross-validated logistic
+    regression on the segments' features, scaled as the segments scale them. What the
+    features can tell apart, against which the unsupervised segments are judged."""
+    from ml.segments.data import load_features
+    from ml.segments.model import SEGMENT_FEATURES, make_scaler
+
+    personas = _query(
+        f"""
+        with keys as ({_PERSON_KEYS})
+        select keys.person_id, t.persona
+        from keys join read_parquet($people) as t using (person_key)
+    """,
+        {
+            "identifiers": str(truth / "identifiers.parquet"),
+            "people": str(truth / "people.parquet"),
+        },
+        path,
+    )
+    frame = load_features(run_date, path).merge(personas, on="person_id")
+    features = list(SEGMENT_FEATURES)
+    x = make_scaler(features).fit_transform(frame.reindex(columns=features).astype(float))
+    predicted = cross_val_predict(LogisticRegression(max_iter=3000), x, frame["persona"], cv=5)
+    return float(adjusted_rand_score(frame["persona"], predicted))
 
 
 def measure(run_date: dt.date, truth: Path, path: Path | None = None) -> dict[str, Any]:

@@ -12,3 +12,12 @@ MODELS: dict[str, str] = {
     "recommendations": "ml.recs",
     "customer_value": "ml.value",
 }
+
+#: The table each model writes its scores to, one run_date at a time (a dbt model
+#: under dbt_project/models/ml/).
+OUTPUT_TABLES: dict[str, str] = {
+    "segments": "ml.customer_segments",
+    "churn": "ml.churn_scores",
+    "recommendations": "ml.recommendations",
+    "customer_value": "ml.customer_value",
+}

@@ -11,6 +11,10 @@ audiences are built, before anything is exported.
   (``PZ_ACCEPT_VOLUME_CHANGE=1``, or the DAG's ``accept_volume_change`` param). Tables
   that had fewer than ``min_rows`` rows are not compared: small audiences move a lot.
 
+An audience that needs a model the night skipped (``ml.model_skips``: too short a
+history, or below its quality gate) is published empty on purpose; its shrink is
+logged, not blocking.
+
 Row counts of every night that passed (or was accepted) are kept in
 ``audit.relation_volumes`` (run_date, relation, row_count), so a later night compares
 against them. Re-running a date replaces its counts.
@@ -19,15 +23,22 @@ against them. Re-running a date replaces its counts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from pipeline.errors import DataError
 from warehouse import db
+
+if TYPE_CHECKING:
+    from warehouse.audiences import Audience
+
+log = logging.getLogger(__name__)
 
 #: Marts that a night cannot publish without.
 MUST_NOT_BE_EMPTY = (
@@ -194,6 +205,11 @@ def guard_volumes(
     if share is None:
         share = float(os.environ.get("PZ_MAX_SHRINK") or DEFAULT_MAX_SHRINK)
     findings = check_volumes(counts, previous, previous_date, max_shrink=share)
+    if phase == "audiences":
+        explained = emptied_by_skipped_models(day, path)
+        for finding in (f for f in findings if f.relation in explained):
+            log.warning("%s (%s)", finding.message(), explained[finding.relation])
+        findings = [f for f in findings if f.relation not in explained]
     accept = accepted_from_env() if accept_change is None else accept_change
     blocking = [f for f in findings if f.previous_rows is None or not accept]
     if blocking:
@@ -207,3 +223,44 @@ def guard_volumes(
         raise DataError(f"volume guards failed for {phase} on {run_date}:\n{lines}{hint}")
     _record(day, counts, schemas, path)
     return counts
+
+
+def emptied_by_skipped_models(
+    run_date: dt.date, path: Path | None = None, audiences: Iterable[Audience] | None = None
+) -> dict[str, str]:
+    """The audience tables left empty tonight because a model they need was skipped.
+
+    Args:
+        run_date: The night.
+        path: The warehouse file (default: the configured one).
+        audiences: The declared audiences (default: dbt's manifest's).
+
+    Returns:
+        ``audiences.aud_<name>`` -> which model was skipped, for the log.
+    """
+    with db.connect(path, read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ml' and table_name = 'model_skips'"
+        ).fetchall()[0][0]
+        rows = (
+            con.execute(
+                "select model from ml.model_skips where run_date = ?", [run_date]
+            ).fetchall()
+            if exists
+            else []
+        )
+    skipped = {model for (model,) in rows}
+    if not skipped:
+        return {}
+    if audiences is None:
+        from warehouse.audiences import load_audiences
+
+        audiences = load_audiences()
+    return {
+        f"audiences.{audience.model}": "needs "
+        + ", ".join(sorted(skipped & set(audience.needs_models)))
+        + ", skipped tonight"
+        for audience in audiences
+        if skipped & set(audience.needs_models)
+    }

@@ -93,7 +93,10 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
     A model the shop's history cannot train yet (:class:`~ml.errors.NotEnoughData`) is
     skipped, not failed: a warning in the log, a run tagged ``skipped`` in its MLflow
     experiment and a row in ``ml.model_skips``, which the export manifest lists with
-    the audiences that needed the model. The rest of the night goes on.
+    the audiences that needed the model. The rest of the night goes on. A model that
+    trained but fails its quality gate (:mod:`pipeline.quality`: below its floor or
+    its baseline on the holdout) is skipped the same way, its scores of the night
+    withdrawn.
 
     Args:
         model: A name of :data:`MODELS`.
@@ -102,7 +105,8 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
 
     Returns:
         The metrics ``train_and_score`` returned, made JSON-safe for XCom, or
-        ``{"skipped": reason}``.
+        ``{"skipped": reason}``; a model stopped by its gate returns its metrics with
+        ``skipped`` and ``rows_withdrawn``.
 
     Raises:
         ValueError: ``model`` is not registered.
@@ -130,6 +134,20 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
             f"the {model} model cannot train on the data as of {run_date}: {reason}; "
             "check that the marts it reads have rows for that date (dbt_build_marts)"
         ) from exc
+    from pipeline import quality
+
+    reason = quality.failure(model, result, quality.load_gates())
+    if reason is not None:
+        from ml.tracking import record_skip as track_skip
+
+        withdrawn = quality.withdraw(model, run_date, settings)
+        log.warning(
+            "%s did not pass on %s, its %d rows withdrawn: %s", model, run_date, withdrawn, reason
+        )
+        track_skip(model, run_date, reason, settings.mlflow_tracking_uri)
+        record_skip(model, run_date, reason, settings)
+        result = {**result, "skipped": reason, "rows_withdrawn": withdrawn}
+        return json.loads(json.dumps(result, default=str))
     record_skip(model, run_date, None, settings)
     log.info("%s: %s", model, result)
     return json.loads(json.dumps(result, default=str))

@@ -37,11 +37,15 @@ def generate_sample(
     )  # fmt: skip
 
 
-def run_night(home: Path, run_date: str) -> subprocess.CompletedProcess:
-    """One night for ``run_date`` over ``home``'s landing folder; fails the test if it failed."""
+def run_night(
+    home: Path, run_date: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """One night for ``run_date`` over ``home``'s landing folder (``extra_env`` added to
+    its isolated environment); fails the test if it failed."""
     run = subprocess.run(
         [sys.executable, "-m", "tools.airflow_local", "run", "--run-date", run_date],
-        env=isolated_env(home), cwd=REPO, capture_output=True, text=True, check=False,
+        env={**isolated_env(home), **(extra_env or {})}, cwd=REPO, capture_output=True,
+        text=True, check=False,
     )  # fmt: skip
     (home / "dag_run.log").write_text(run.stdout + run.stderr)
     assert run.returncode == 0, (run.stdout + run.stderr)[-6000:]

@@ -1,8 +1,14 @@
-"""The churn classifier: calibrated XGBoost, its logistic baseline, metrics and reasons."""
+"""The churn candidates (calibrated XGBoost, logistic regression), metrics and reasons.
+
+The third candidate, the BTYD baseline, is in :mod:`ml.churn.btyd`. Every candidate
+has the same interface: ``kind``, ``features``, ``threshold``, ``predict_proba(frame)``
+and ``top_reasons(frame)``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -17,7 +23,7 @@ from sklearn.metrics import (
     precision_recall_curve,
     roc_auc_score,
 )
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ml.features import align, signed_log1p
@@ -38,6 +44,7 @@ class ChurnModel:
         medians: Training medians, to say whether a value is high or low in reasons.
     """
 
+    kind: ClassVar[str] = "xgboost"
     features: list[str]
     booster: xgb.XGBClassifier
     calibrated: CalibratedClassifierCV
@@ -71,17 +78,7 @@ class ChurnModel:
         the exact SHAP values are logged for a holdout sample at training.
         """
         contributions = self.contributions(frame, approximate=True)
-        values = align(frame, self.features).to_numpy()
-        medians = np.array([self.medians.get(f, 0.0) for f in self.features])
-        top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :n]
-        rows = np.arange(len(frame))[:, None]
-        level = np.where(values[rows, top] > medians[top], "high", "low")
-        effect = np.where(contributions[rows, top] > 0, "raises risk", "lowers risk")
-        names = np.asarray(self.features, dtype=object)[top]
-        return [
-            "; ".join(f"{lv} {nm} ({ef})" for lv, nm, ef in zip(lvs, nms, efs, strict=True))
-            for lvs, nms, efs in zip(level, names, effect, strict=True)
-        ]
+        return _reasons(contributions, align(frame, self.features), self.features, self.medians, n)
 
 
 def fit_churn_model(
@@ -92,8 +89,10 @@ def fit_churn_model(
     features: list[str],
     seed: int = 42,
     threads: int = 2,
+    weights: np.ndarray | None = None,
 ) -> ChurnModel:
-    """Fit XGBoost on ``train``, calibrate (Platt) and pick the F1 threshold on ``valid``."""
+    """Fit XGBoost on ``train`` (``weights`` per row), calibrate (Platt) and pick the
+    F1 threshold on ``valid``."""
     booster = xgb.XGBClassifier(
         n_estimators=300,
         max_depth=4,
@@ -107,7 +106,7 @@ def fit_churn_model(
         random_state=seed,
         eval_metric="logloss",
     )
-    booster.fit(align(train, features), y_train)
+    booster.fit(align(train, features), y_train, sample_weight=weights)
     calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method="sigmoid")
     calibrated.fit(align(valid, features), y_valid)
     p_valid = calibrated.predict_proba(align(valid, features))[:, 1]
@@ -115,12 +114,96 @@ def fit_churn_model(
     return ChurnModel(features, booster, calibrated, best_f1_threshold(y_valid, p_valid), medians)
 
 
-def fit_baseline(train: pd.DataFrame, y_train: np.ndarray, features: list[str]):
-    """Logistic regression on log-scaled, standardised features: the bar XGBoost must clear."""
-    model = make_pipeline(
+@dataclass
+class LogisticChurnModel:
+    """Logistic regression on log-scaled, standardised features.
+
+    Its probabilities come from the fit itself (no separate calibration); each
+    feature's contribution to a person's log-odds is its coefficient times the
+    person's standardised value, which names the reasons.
+
+    Attributes:
+        features: Input columns, in order; missing ones read as zero.
+        pipeline: signed log, standard scaling and the logistic regression.
+        threshold: Probability above which a person counts as a churner (max F1 on
+            validation).
+        medians: Training medians, to say whether a value is high or low in reasons.
+    """
+
+    kind: ClassVar[str] = "logistic"
+    features: list[str]
+    pipeline: Pipeline
+    threshold: float = 0.5
+    medians: dict[str, float] = field(default_factory=dict)
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Probability of no order within the horizon, per row."""
+        return self.pipeline.predict_proba(align(frame, self.features))[:, 1]
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Same as ``predict_proba`` (the generic model interface)."""
+        return self.predict_proba(frame)
+
+    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each feature's term of the log-odds (coefficient × standardised value)."""
+        scaled = self.pipeline[:-1].transform(align(frame, self.features))
+        return scaled * self.pipeline[-1].coef_[0]
+
+    def top_reasons(self, frame: pd.DataFrame, n: int = 3) -> list[str]:
+        """Each row's ``n`` strongest terms, e.g. 'high recency_days (raises risk)'."""
+        return _reasons(
+            self.contributions(frame), align(frame, self.features), self.features, self.medians, n
+        )
+
+
+def fit_logistic(
+    train: pd.DataFrame,
+    y_train: np.ndarray,
+    features: list[str],
+    weights: np.ndarray | None = None,
+) -> LogisticChurnModel:
+    """Logistic regression on log-scaled, standardised features (``weights`` per row)."""
+    pipeline = make_pipeline(
         FunctionTransformer(signed_log1p), StandardScaler(), LogisticRegression(max_iter=2000)
     )
-    return model.fit(align(train, features), y_train)
+    pipeline.fit(align(train, features), y_train, logisticregression__sample_weight=weights)
+    medians = align(train, features).median().to_dict()
+    return LogisticChurnModel(features, pipeline, 0.5, medians)
+
+
+def fit_baseline(train: pd.DataFrame, y_train: np.ndarray, features: list[str]) -> Pipeline:
+    """The logistic regression's pipeline alone, unweighted."""
+    return fit_logistic(train, y_train, features).pipeline
+
+
+def recency_weights(cutoffs: pd.Series, half_life_days: float) -> np.ndarray:
+    """Weight of each example by the age of its cutoff: 1 at the latest, halving every
+    ``half_life_days`` before it, so the latest behaviour counts most (a shop and its
+    customers change, and the holdout is later than every training cutoff)."""
+    dates = pd.to_datetime(cutoffs)
+    age_days = (dates.max() - dates).dt.days.to_numpy(dtype=float)
+    return np.power(0.5, age_days / half_life_days)
+
+
+def _reasons(
+    contributions: np.ndarray,
+    values: pd.DataFrame,
+    features: list[str],
+    medians: dict[str, float],
+    n: int,
+) -> list[str]:
+    """'high/low <feature> (raises/lowers risk)' for each row's ``n`` largest terms."""
+    values = values.to_numpy()
+    medians_ = np.array([medians.get(f, 0.0) for f in features])
+    top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :n]
+    rows = np.arange(len(values))[:, None]
+    level = np.where(values[rows, top] > medians_[top], "high", "low")
+    effect = np.where(contributions[rows, top] > 0, "raises risk", "lowers risk")
+    names = np.asarray(features, dtype=object)[top]
+    return [
+        "; ".join(f"{lv} {nm} ({ef})" for lv, nm, ef in zip(lvs, nms, efs, strict=True))
+        for lvs, nms, efs in zip(level, names, effect, strict=True)
+    ]
 
 
 def best_f1_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:

@@ -12,12 +12,15 @@ import pandas as pd
 import pyarrow as pa
 
 from ml import plots, tracking
+from ml.churn import btyd
 from ml.churn.data import LABEL, load_horizon_days, load_scoring_frame, load_training_frame
 from ml.churn.model import (
     ChurnModel,
+    best_f1_threshold,
     classification_metrics,
-    fit_baseline,
     fit_churn_model,
+    fit_logistic,
+    recency_weights,
     risk_band,
 )
 from ml.errors import NotEnoughData
@@ -31,6 +34,11 @@ MODEL_NAME = "churn"
 OUTPUT_TABLE = "ml.churn_scores"
 #: Holdout rows explained with exact TreeSHAP for the logged summary and importance.
 SHAP_SAMPLE_ROWS = 5_000
+#: The candidates in order of simplicity: a tie on the holdout goes to the earlier one.
+CANDIDATES = ("btyd", "logistic", "xgboost")
+#: Training examples count half as much for every this many days their cutoff is older
+#: than the latest training cutoff.
+RECENCY_HALF_LIFE_DAYS = 30.0
 _NOT_FEATURES = (ID_COLUMN, "cutoff_date", LABEL)
 
 
@@ -70,10 +78,8 @@ def split_by_time(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, p
     return fit, valid, holdout
 
 
-def score_frame(
-    model: ChurnModel, frame: pd.DataFrame, run_date: dt.date, version: str
-) -> pd.DataFrame:
-    """The rows of ml.churn_scores for ``frame``."""
+def score_frame(model: Any, frame: pd.DataFrame, run_date: dt.date, version: str) -> pd.DataFrame:
+    """The rows of ml.churn_scores for ``frame`` scored by a churn candidate ``model``."""
     proba = model.predict_proba(frame)
     return pd.DataFrame(
         {
@@ -87,30 +93,90 @@ def score_frame(
     )
 
 
+def fit_candidates(
+    fit: pd.DataFrame,
+    valid: pd.DataFrame,
+    features: list[str],
+    seed: int,
+    threads: int,
+    half_life_days: float,
+) -> dict[str, Any]:
+    """The three candidates, each with its churner threshold chosen on ``valid``.
+
+    * ``btyd``: the BG/NBD baseline, its expected purchases calibrated on ``valid``.
+    * ``logistic``: logistic regression on every feature, BTYD ones included, fitted on
+      ``fit`` and ``valid`` together, examples weighted by the recency of their cutoff.
+    * ``xgboost``: XGBoost on the same features, fitted on ``fit`` with the same
+      weights and calibrated (Platt) on ``valid``.
+    """
+    y_fit, y_valid = (s[LABEL].to_numpy(dtype=int) for s in (fit, valid))
+    both = pd.concat([fit, valid], ignore_index=True)
+    baseline = btyd.BTYDChurnModel.fit(valid, y_valid)
+    logistic = fit_logistic(
+        both,
+        both[LABEL].to_numpy(dtype=int),
+        features,
+        weights=recency_weights(both["cutoff_date"], half_life_days),
+    )
+    xgboost = fit_churn_model(
+        fit,
+        y_fit,
+        valid,
+        y_valid,
+        features,
+        seed=seed,
+        threads=threads,
+        weights=recency_weights(fit["cutoff_date"], half_life_days),
+    )
+    for model in (baseline, logistic):
+        model.threshold = best_f1_threshold(y_valid, model.predict_proba(valid))
+    return {"btyd": baseline, "logistic": logistic, "xgboost": xgboost}
+
+
+def choose(metrics: dict[str, dict[str, float]]) -> str:
+    """The candidate with the highest holdout AUC; ties go to the simpler (earlier) one."""
+    return max(CANDIDATES, key=lambda kind: (metrics[kind]["auc_roc"], -CANDIDATES.index(kind)))
+
+
 def train_and_score(
     run_date: dt.date,
     settings: Settings | None = None,
     seed: int = 42,
     threads: int = 2,
+    half_life_days: float = RECENCY_HALF_LIFE_DAYS,
 ) -> dict[str, Any]:
-    """Train the churn model on historical cutoffs and score everyone active in the last year.
+    """Train the churn candidates on historical cutoffs, deploy the best on the holdout
+    and score everyone active in the last year.
+
+    Every cutoff, and the run date, gets its own BG/NBD fit on the BTYD summaries as of
+    then; its expected purchases in the horizon and probability alive join the features
+    (:mod:`ml.churn.btyd`). The BTYD baseline, logistic regression and XGBoost are
+    compared by AUC on the holdout cutoff; the best deploys (ties: the simpler).
 
     Args:
         run_date: The last complete day of data.
         settings: Paths and the MLflow store; from the environment when omitted.
         seed: Random seed of every stochastic step.
         threads: CPU threads XGBoost may use.
+        half_life_days: Recency weighting of the training examples by cutoff age.
 
     Returns:
-        Holdout metrics of the model and of the baseline, the champion decision and the
-        number of rows written.
+        Holdout metrics of the deployed candidate, of the BTYD baseline (``baseline_``)
+        and the AUC of each candidate, the lift over the baseline, the champion
+        decision and the number of rows written.
     """
     settings = settings or load_settings()
     started = time.perf_counter()
     examples = load_training_frame(run_date, settings.duckdb_path)
     fit, valid, holdout = split_by_time(examples)
-    features = numeric_columns(examples, exclude=_NOT_FEATURES)
-    y_fit, y_valid, y_holdout = (s[LABEL].to_numpy(dtype=int) for s in (fit, valid, holdout))
+    horizon_days = load_horizon_days(settings.duckdb_path)
+    cutoffs = sorted({*examples["cutoff_date"].unique(), run_date})
+    purchases = btyd.fit_per_cutoff(cutoffs, settings.duckdb_path, seed=seed)
+    fit, valid, holdout = (
+        btyd.add_features(s, purchases, horizon_days) for s in (fit, valid, holdout)
+    )
+    features = numeric_columns(holdout, exclude=_NOT_FEATURES)
+    y_holdout = holdout[LABEL].to_numpy(dtype=int)
     log.info(
         "churn: %d fit, %d validation, %d holdout examples, %d features",
         len(fit),
@@ -119,21 +185,28 @@ def train_and_score(
         len(features),
     )
 
-    model = fit_churn_model(fit, y_fit, valid, y_valid, features, seed=seed, threads=threads)
-    baseline = fit_baseline(fit, y_fit, features)
-    p_model = model.predict_proba(holdout)
-    p_raw = model.booster.predict_proba(holdout[features])[:, 1]
-    p_base = baseline.predict_proba(holdout[features])[:, 1]
-    metrics = classification_metrics(y_holdout, p_model, model.threshold)
-    baseline_metrics = classification_metrics(y_holdout, p_base, 0.5)
+    candidates = fit_candidates(fit, valid, features, seed, threads, half_life_days)
+    probabilities = {kind: model.predict_proba(holdout) for kind, model in candidates.items()}
+    candidate_metrics = {
+        kind: classification_metrics(y_holdout, probabilities[kind], candidates[kind].threshold)
+        for kind in CANDIDATES
+    }
+    kind = choose(candidate_metrics)
+    model = candidates[kind]
+    metrics = candidate_metrics[kind]
+    baseline_metrics = candidate_metrics["btyd"]
+    lift = metrics["auc_roc"] - baseline_metrics["auc_roc"]
     train_seconds = time.perf_counter() - started
+    xgboost: ChurnModel = candidates["xgboost"]
 
     holdout_cutoff = holdout["cutoff_date"].iloc[0]
     params = {
         "run_date": run_date,
         "seed": seed,
         "shap_sample_rows": SHAP_SAMPLE_ROWS,
-        "horizon_days": load_horizon_days(settings.duckdb_path),
+        "horizon_days": horizon_days,
+        "deployed_kind": kind,
+        "recency_half_life_days": half_life_days,
         "holdout_cutoff": holdout_cutoff,
         "n_fit": len(fit),
         "n_valid": len(valid),
@@ -142,7 +215,7 @@ def train_and_score(
         "threshold": model.threshold,
         **{
             f"xgb_{k}": v
-            for k, v in model.booster.get_params().items()
+            for k, v in xgboost.booster.get_params().items()
             if k
             in (
                 "n_estimators",
@@ -166,18 +239,31 @@ def train_and_score(
                 "train_seconds": train_seconds,
             }
         )
-        tracking.log_metrics({f"baseline_{k}": v for k, v in baseline_metrics.items()})
+        tracking.log_metrics(
+            {
+                **{f"{c}_{k}": v for c, m in candidate_metrics.items() for k, v in m.items()},
+                **{f"baseline_{k}": v for k, v in baseline_metrics.items()},
+                "lift_over_btyd": lift,
+            }
+        )
+        tracking.log_dict(
+            {f"{c}_{k}": v for c, m in candidate_metrics.items() for k, v in m.items()},
+            "candidates.json",
+        )
         scores = {
-            "xgboost (calibrated)": p_model,
-            "xgboost (raw)": p_raw,
-            "logistic regression": p_base,
+            "BTYD (minus expected purchases)": btyd.baseline_score(holdout),
+            "logistic regression": probabilities["logistic"],
+            "xgboost (calibrated)": probabilities["xgboost"],
         }
         tracking.log_figure(plots.roc(y_holdout, scores), "plots/roc.png")
         tracking.log_figure(plots.precision_recall(y_holdout, scores), "plots/pr.png")
-        tracking.log_figure(plots.calibration(y_holdout, scores), "plots/calibration.png")
+        tracking.log_figure(
+            plots.calibration(y_holdout, {k: v for k, v in scores.items() if "BTYD" not in k}),
+            "plots/calibration.png",
+        )
         # Exact TreeSHAP on a sample: global importance needs no more rows.
         explained = holdout.sample(min(len(holdout), SHAP_SAMPLE_ROWS), random_state=seed)
-        contributions = model.contributions(explained)
+        contributions = xgboost.contributions(explained)
         tracking.log_figure(
             plots.shap_summary(contributions, explained[features]), "plots/shap_summary.png"
         )
@@ -199,7 +285,12 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        population = load_scoring_frame(run_date, settings.duckdb_path)
+        population = btyd.add_features(
+            load_scoring_frame(run_date, settings.duckdb_path),
+            purchases,
+            horizon_days,
+            cutoff=run_date,
+        )
         output = score_frame(scorer, population, run_date, decision.champion.version)
         rows = db.replace_partition(
             OUTPUT_TABLE,
@@ -210,15 +301,19 @@ def train_and_score(
         )
         tracking.log_metrics({"rows_scored": rows, "total_seconds": time.perf_counter() - started})
     log.info(
-        "churn: holdout AUC %.4f (baseline %.4f), %d people scored with version %s",
-        metrics["auc_roc"],
-        baseline_metrics["auc_roc"],
+        "churn: holdout AUC %s; deploying %s (%+.4f over BTYD), %d people scored with version %s",
+        ", ".join(f"{c} {m['auc_roc']:.4f}" for c, m in candidate_metrics.items()),
+        kind,
+        lift,
         rows,
         decision.champion.version,
     )
     return {
         **metrics,
         **{f"baseline_{k}": v for k, v in baseline_metrics.items()},
+        **{f"{c}_auc_roc": m["auc_roc"] for c, m in candidate_metrics.items()},
+        "deployed_kind": kind,
+        "lift_over_btyd": lift,
         "threshold": model.threshold,
         "holdout_cutoff": str(holdout_cutoff),
         "n_train": len(fit) + len(valid),

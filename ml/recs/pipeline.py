@@ -266,6 +266,7 @@ def train_and_score(
             source=scorer.recommender.kind,
         )
         output.insert(0, "run_date", run_date)
+        output["model_version"] = decision.champion.version
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",

@@ -13,14 +13,24 @@ from warehouse import db
 CENTROIDS_TABLE = "ml.segment_centroids"
 
 
-def load_features(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
-    """``marts.customer_features`` with the category shares as of ``run_date``.
+#: The features and the ratios of marts.customer_behaviour, one row per person.
+_FEATURES_AND_BEHAVIOUR = """(
+    select features.*, behaviour.* exclude (person_id)
+    from marts.customer_features as features
+    left join marts.customer_behaviour as behaviour using (person_id)
+)"""
 
-    One row per person: the feature columns, then one ``category_share__<category>``
-    column per catalogue category.
+
+def load_features(run_date: dt.date, path: Path | None = None) -> pd.DataFrame:
+    """``marts.customer_features`` and ``marts.customer_behaviour`` with the category
+    shares as of ``run_date``.
+
+    One row per person: the feature columns, the behaviour ratios (missing where there
+    is nothing to divide), then one ``category_share__<category>`` column per catalogue
+    category.
     """
     return read_with_category_shares(
-        "marts.customer_features",
+        _FEATURES_AND_BEHAVIOUR,
         keys=[ID_COLUMN],
         run_date=run_date,
         cutoffs=(run_date, run_date),

@@ -1,7 +1,9 @@
 """Clustering customers: model selection, readable names and ids that stay put.
 
 The clusterers follow one small interface (``Clusterer``) with a factory, so K-Means
-and a Gaussian mixture are trained, compared and tested the same way.
+and a Gaussian mixture are trained, compared and tested the same way. They cluster a
+chosen set of behaviour features (:data:`SEGMENT_FEATURES`), and the kind and k are
+chosen by bootstrap stability together with the silhouette.
 """
 
 from __future__ import annotations
@@ -13,13 +15,49 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from ml.features import CATEGORY_PREFIX, align, signed_log1p
+from ml.features import CATEGORY_PREFIX, signed_log1p
 from ml.sampling import sample_rows
+
+#: What the segments cluster on: recency, frequency, value and tenure (RFM), the store
+#: and app channels, engagement (sessions, email opens, views per session) and how a
+#: person buys (items per order, revenue per item, price paid against the catalogue
+#: price). Category shares are left out of the distance (one column per category
+#: would outweigh the rest) and described in the profiles instead.
+SEGMENT_FEATURES = (
+    "recency_days",
+    "orders_365d",
+    "tenure_days",
+    "avg_order_value",
+    "store_order_share_365d",
+    "app_order_share_365d",
+    "sessions_90d",
+    "email_open_rate_90d",
+    "views_per_session_90d",
+    "items_per_order_365d",
+    "revenue_per_item_365d",
+    "price_paid_ratio_365d",
+)
+#: Counts, days and money: long tails, log-scaled. The shares and ratios stay linear.
+LOG_SCALED = frozenset(
+    {
+        "recency_days",
+        "orders_365d",
+        "tenure_days",
+        "avg_order_value",
+        "sessions_90d",
+        "items_per_order_365d",
+        "revenue_per_item_365d",
+    }
+)
+#: A (kind, k) is stable when clusterings fitted on bootstrap resamples agree with it
+#: this much (mean adjusted Rand index) on the evaluation sample.
+STABILITY_BAR = 0.9
 
 
 class Clusterer(ABC):
@@ -95,9 +133,25 @@ def make_clusterer(kind: str, k: int, seed: int = 42) -> Clusterer:
         raise ValueError(f"unknown clusterer {kind!r}; one of {sorted(CLUSTERERS)}") from None
 
 
-def make_scaler() -> Pipeline:
-    """Signed log (long-tailed counts and money), then standardisation."""
-    return make_pipeline(FunctionTransformer(signed_log1p), StandardScaler())
+def make_scaler(features: list[str] | None = None) -> Pipeline:
+    """Median imputation (a ratio with nothing to divide is unknown, not 0), signed log
+    of the long-tailed columns (:data:`LOG_SCALED`; every column when ``features`` is
+    omitted), then standardisation."""
+    if features is None:
+        return make_pipeline(FunctionTransformer(signed_log1p), StandardScaler())
+    logged = [i for i, f in enumerate(features) if f in LOG_SCALED]
+    return make_pipeline(
+        SimpleImputer(strategy="median", keep_empty_features=True),
+        FunctionTransformer(log_columns, kw_args={"columns": logged}),
+        StandardScaler(),
+    )
+
+
+def log_columns(values: np.ndarray, columns: list[int]) -> np.ndarray:
+    """``values`` with signed log applied to the given column positions."""
+    values = np.array(values, dtype=float, copy=True)
+    values[:, columns] = signed_log1p(values[:, columns])
+    return values
 
 
 @dataclass
@@ -108,9 +162,18 @@ class SegmentModel:
     scaler: Pipeline
     clusterer: Clusterer
     silhouette: float = float("nan")
+    stability: float = float("nan")
+
+    def values(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The model's columns of ``frame`` as floats; missing values stay missing for the
+        imputer (a scaler without one, from an earlier version, reads them as 0)."""
+        values = frame.reindex(columns=self.features).astype(float)
+        if not isinstance(self.scaler[0], SimpleImputer):
+            values = values.fillna(0.0)
+        return values
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.scaler.transform(align(frame, self.features))
+        return self.scaler.transform(self.values(frame))
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Cluster label of each row (the generic model interface)."""
@@ -123,10 +186,42 @@ class SegmentModel:
 
 @dataclass
 class Selection:
-    """The chosen model and the silhouette of every candidate (kind, k)."""
+    """The chosen model and the silhouette and stability of every candidate (kind, k)."""
 
     model: SegmentModel
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def bootstrap_stability(
+    kind: str,
+    k: int,
+    fit_x: np.ndarray,
+    eval_x: np.ndarray,
+    reference: np.ndarray,
+    seed: int,
+    rounds: int,
+    size: int,
+) -> float:
+    """Mean adjusted Rand index between ``reference`` (labels of ``eval_x``) and the
+    labels of clusterings of the same kind and k fitted on bootstrap resamples of
+    ``fit_x``: how much the segmentation depends on which customers happened to be in
+    the data."""
+    rng = np.random.default_rng(seed)
+    agreement = []
+    for round_ in range(rounds):
+        rows = rng.integers(0, len(fit_x), min(size, len(fit_x)))
+        labels = make_clusterer(kind, k, seed + 1 + round_).fit(fit_x[rows]).predict(eval_x)
+        agreement.append(adjusted_rand_score(reference, labels))
+    return float(np.mean(agreement))
+
+
+def choose(scores: pd.DataFrame, bar: float = STABILITY_BAR) -> int:
+    """The row of ``scores`` to keep: the best silhouette among the candidates whose
+    bootstrap stability reaches ``bar``; when none does, the most stable. Ties go to the
+    earlier row (the earlier kind, the smaller k)."""
+    stable = scores[scores["stability"] >= bar]
+    pool, column = (stable, "silhouette") if not stable.empty else (scores, "stability")
+    return int(pool[column].idxmax())
 
 
 def select_model(
@@ -137,17 +232,20 @@ def select_model(
     seed: int = 42,
     fit_size: int = 50_000,
     silhouette_size: int = 4_000,
+    bootstrap_rounds: int = 4,
+    bootstrap_size: int = 20_000,
 ) -> Selection:
-    """Fit every (kind, k) on a sample and keep the one with the best sampled silhouette.
+    """Fit every (kind, k) on a sample; keep the best silhouette among the stable ones.
 
     Silhouettes are computed on one fixed sample in one scaled space, so they compare
-    across kinds and k. Ties go to the earlier kind and the smaller k.
+    across kinds and k. Stability is :func:`bootstrap_stability` on the same sample.
+    The rule is :func:`choose`.
     """
-    scaler = make_scaler().fit(align(frame, features))
-    x = scaler.transform(align(frame, features))
+    scaler = make_scaler(features).fit(frame.reindex(columns=features).astype(float))
+    x = scaler.transform(frame.reindex(columns=features).astype(float))
     fit_x = x[sample_rows(len(x), fit_size, seed)]
     eval_x = x[sample_rows(len(x), silhouette_size, seed + 1)]
-    rows, best = [], None
+    rows, models = [], []
     for kind in kinds:
         for k in k_range:
             if k >= len(eval_x):
@@ -155,10 +253,13 @@ def select_model(
             clusterer = make_clusterer(kind, k, seed).fit(fit_x)
             labels = clusterer.predict(eval_x)
             score = float(silhouette_score(eval_x, labels)) if len(set(labels)) > 1 else -1.0
-            rows.append({"kind": kind, "k": k, "silhouette": score})
-            if best is None or score > best.silhouette:
-                best = SegmentModel(list(features), scaler, clusterer, score)
-    return Selection(best, pd.DataFrame(rows))
+            stability = bootstrap_stability(
+                kind, k, fit_x, eval_x, labels, seed, bootstrap_rounds, bootstrap_size
+            )
+            rows.append({"kind": kind, "k": k, "silhouette": score, "stability": stability})
+            models.append(SegmentModel(list(features), scaler, clusterer, score, stability))
+    scores = pd.DataFrame(rows)
+    return Selection(models[choose(scores)], scores)
 
 
 def silhouette_of(labels: np.ndarray, x: np.ndarray, seed: int = 42, size: int = 4_000) -> float:
@@ -171,7 +272,7 @@ def silhouette_of(labels: np.ndarray, x: np.ndarray, seed: int = 42, size: int =
 
 def profiles(frame: pd.DataFrame, labels: np.ndarray, features: list[str]) -> pd.DataFrame:
     """Per-cluster size and mean of every feature in its own units (index: label)."""
-    values = align(frame, features)
+    values = frame.reindex(columns=features).astype(float)
     table = values.groupby(labels).mean()
     table.insert(0, "size", pd.Series(labels).value_counts().reindex(table.index).to_numpy())
     return table
@@ -194,9 +295,9 @@ def top_categories(profile: pd.Series, n: int = 2) -> list[str]:
 def describe(profile: pd.Series, overall: pd.Series) -> str:
     """A marketer's name for one cluster, from its profile against the whole base.
 
-    Looks at frequency, value, basket size, recency, tenure, browsing and the store
-    share (each as a ratio to the overall mean); a feature the marts do not provide
-    counts as average.
+    Looks at frequency, value, basket size, recency, tenure, browsing and views per
+    session (each as a ratio to the overall mean), the store share and the price paid
+    against the catalogue price; a feature the profile lacks counts as average.
     """
 
     def ratio(column: str) -> float:
@@ -208,17 +309,25 @@ def describe(profile: pd.Series, overall: pd.Series) -> str:
         (ratio(c) for c in ("product_views_90d", "sessions_90d") if c in profile.index), 1.0
     )
     store = float(profile.get("store_order_share_365d", 0.0))
+    price_paid = float(profile.get("price_paid_ratio_365d", 1.0))
+    views = ratio("views_per_session_90d")
     if orders < 0.35 and browsing >= 1.0:
         return "window browser"
     if tenure < 0.5:
         return "new customer"
+    if orders < 0.1:
+        return "dormant"
     if recency >= 1.6 and orders < 0.6:
         return "lapsing" if browsing >= 0.5 else "dormant"
+    if orders < 0.6 and browsing < 0.3:
+        return "lapsing"
+    if orders < 0.6 and views >= 1.2:
+        return "window browser"
     if store >= 0.5:
         return "store loyal"
     if value >= 1.4 and orders >= 1.1:
         return "high-value loyal"
-    if basket < 0.8 and orders >= 0.8:
+    if price_paid < 0.9 or (basket < 0.8 and orders >= 0.8):
         return "bargain hunter"
     if orders >= 1.1:
         return "frequent buyer"

@@ -13,9 +13,10 @@ import pyarrow as pa
 
 from ml import plots, tracking
 from ml.errors import NotEnoughData
-from ml.features import ID_COLUMN, align, numeric_columns
+from ml.features import CATEGORY_PREFIX, ID_COLUMN, align
 from ml.segments.data import CENTROIDS_TABLE, load_features, load_previous_centroids
 from ml.segments.model import (
+    SEGMENT_FEATURES,
     SegmentModel,
     centroid_frame,
     match_ids,
@@ -44,6 +45,9 @@ PROFILE_COLUMNS = (
     "product_views_90d",
     "email_open_rate_90d",
     "store_order_share_365d",
+    "app_order_share_365d",
+    "price_paid_ratio_365d",
+    "views_per_session_90d",
 )
 
 
@@ -57,8 +61,17 @@ def assign(
         per-segment profile (index segment_id: size, name, mean of each feature).
     """
     labels = model.predict(frame)
-    table = profiles(frame, labels, model.features)
-    names = name_segments(table, align(frame, model.features).mean())
+    described = list(
+        dict.fromkeys(
+            [
+                *model.features,
+                *(c for c in PROFILE_COLUMNS if c in frame.columns),
+                *(c for c in frame.columns if c.startswith(CATEGORY_PREFIX)),
+            ]
+        )
+    )
+    table = profiles(frame, labels, described)
+    names = name_segments(table, frame.reindex(columns=described).astype(float).mean())
     current = model.scaler.transform(table[model.features])
     if previous.empty:
         ids = match_ids(current, np.empty((0, current.shape[1])), [], table["size"].to_numpy())
@@ -114,18 +127,19 @@ def train_and_score(
             f"{len(frame)} people in marts.customer_features; the smallest k ({k_range.start}) "
             f"needs at least {needed} ({MIN_PEOPLE_PER_SEGMENT} per segment)",
         )
-    features = numeric_columns(frame)
+    features = list(SEGMENT_FEATURES)
     selection = select_model(frame, features, k_range=k_range, seed=seed)
     model = selection.model
     train_seconds = time.perf_counter() - started
     x_today = model.transform(frame)
     scores = selection.scores
     log.info(
-        "segments: %d people, best %s k=%d silhouette %.3f",
+        "segments: %d people, chosen %s k=%d silhouette %.3f bootstrap stability %.3f",
         len(frame),
         model.clusterer.kind,
         model.clusterer.k,
         model.silhouette,
+        model.stability,
     )
 
     with tracking.training_run(
@@ -152,7 +166,16 @@ def train_and_score(
             )
             for row in group.itertuples():
                 tracking.log_metrics({f"{kind}_silhouette": row.silhouette}, step=int(row.k))
-        tracking.log_metrics({"silhouette": model.silhouette, "train_seconds": train_seconds})
+        for kind, group in scores.groupby("kind"):
+            for row in group.itertuples():
+                tracking.log_metrics({f"{kind}_stability": row.stability}, step=int(row.k))
+        tracking.log_metrics(
+            {
+                "silhouette": model.silhouette,
+                "bootstrap_stability": model.stability,
+                "train_seconds": train_seconds,
+            }
+        )
         tracking.log_table(scores, "silhouette_by_k.json")
         tracking.log_figure(
             plots.line(
@@ -184,7 +207,7 @@ def train_and_score(
         previous = load_previous_centroids(run_date, settings.duckdb_path)
         people, table = assign(scorer, frame, previous)
         ratios = table[[c for c in PROFILE_COLUMNS if c in table.columns]]
-        overall = align(frame, list(ratios.columns)).mean().replace(0, np.nan)
+        overall = frame.reindex(columns=ratios.columns).astype(float).mean().replace(0, np.nan)
         ratios = (ratios / overall).fillna(1.0)
         ratios.index = [f"{i} {table.loc[i, 'segment_name']}" for i in table.index]
         tracking.log_figure(
@@ -197,6 +220,7 @@ def train_and_score(
         tracking.log_table(summary.reset_index(), "cluster_profiles.json")
 
         people.insert(0, "run_date", run_date)
+        people["model_version"] = decision.champion.version
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",
@@ -228,6 +252,7 @@ def train_and_score(
         "kind": scorer.clusterer.kind,
         "k": scorer.clusterer.k,
         "silhouette": model.silhouette,
+        "bootstrap_stability": model.stability,
         "model_version": decision.new.version,
         "champion_version": decision.champion.version,
         "promoted": decision.promoted,

@@ -52,8 +52,9 @@ def test_dag_run_publishes_every_audience(nightly: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["run_date"] == RUN_DATE
     assert manifest["generated_at"]
-    # Every ml table with a model_version column is listed; the churn scores carry one.
-    assert manifest["model_versions"]["churn_scores"]
+    # Every ml table with a model_version column is listed, each with one version.
+    for table in ("churn_scores", "customer_segments", "recommendations", "customer_value"):
+        assert len(manifest["model_versions"][table]) == 1, table
     files = {f["file"]: f for f in manifest["files"]}
     assert set(files) == expected
     for name, entry in files.items():
@@ -74,6 +75,35 @@ def test_dag_run_publishes_every_audience(nightly: Path) -> None:
             ).fetchone()[0]
             > 0
         )
+
+
+def test_high_value_at_risk_holds_valuable_customers_at_risk_who_can_be_emailed(
+    nightly: Path,
+) -> None:
+    """Every member is in the top fifth of tonight's expected order value, in the high
+    or medium churn band, consented to email and not suppressed; and someone qualifies."""
+    with duckdb.connect(str(nightly / "warehouse.duckdb"), read_only=True) as con:
+        members = con.execute(
+            """
+            with ranked as (
+                select person_id,
+                    percent_rank() over (order by expected_order_value, person_id) as pct
+                from ml.customer_value where run_date = ?
+            )
+            select a.person_id, r.pct, s.risk_band, d.has_email_consent,
+                e.person_id is not null as suppressed
+            from audiences.aud_high_value_at_risk as a
+            left join ranked as r using (person_id)
+            left join ml.churn_scores as s on s.person_id = a.person_id and s.run_date = ?
+            left join marts.dim_customers as d on d.person_id = a.person_id
+            left join marts.email_suppressions as e on e.person_id = a.person_id
+            """,
+            [RUN_DATE, RUN_DATE],
+        ).fetchall()
+    assert members
+    for person, pct, band, consent, suppressed in members:
+        assert pct >= 0.8 and band in {"high", "medium"}, person
+        assert consent and not suppressed, person
 
 
 def test_the_command_line_is_quiet_one_line_per_step_then_the_summary(nightly: Path) -> None:

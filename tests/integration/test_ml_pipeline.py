@@ -85,6 +85,25 @@ def test_scores_cover_the_populations(settings: Settings, first_run: dict) -> No
     assert first_run["churn"]["rows_written"] > 0
 
 
+def test_every_score_row_carries_the_version_that_scored_it(
+    settings: Settings, first_run: dict
+) -> None:
+    """Regression guard: ml.customer_segments and ml.recommendations had no
+    model_version, so the export manifest could not say which model made a file."""
+    models = {
+        "ml.customer_segments": "segments",
+        "ml.churn_scores": "churn",
+        "ml.recommendations": "recommendations",
+    }
+    for table, model in models.items():
+        versions = db.read_arrow(
+            f"select distinct model_version from {table} where run_date = $d",
+            {"d": END},
+            settings.duckdb_path,
+        ).column(0)
+        assert versions.to_pylist() == [first_run[model]["champion_version"]], table
+
+
 def test_no_purchased_or_inactive_product_is_recommended(
     settings: Settings, first_run: dict
 ) -> None:
@@ -109,6 +128,10 @@ def test_models_are_registered_with_a_champion_and_beat_their_baselines(
         assert first_run[name]["promoted"]
     assert first_run["recommendations"]["beats_popularity"]
     assert first_run["churn"]["auc_roc"] > 0.7
+    churn = first_run["churn"]
+    assert churn["deployed_kind"] in {"btyd", "logistic", "xgboost"}
+    assert churn["auc_roc"] == max(churn[f"{k}_auc_roc"] for k in ("btyd", "logistic", "xgboost"))
+    assert churn["lift_over_btyd"] == churn["auc_roc"] - churn["baseline_auc_roc"]
     plots = list((settings.mlflow_dir / "artifacts").rglob("*.png"))
     names = {p.name for p in plots}
     assert {

@@ -1,5 +1,7 @@
 {#- One row per person with everything an audience rule may test: the customer 360,
-    RFM, rule segments, tonight's ML scores, the open cart and the top three
+    RFM, rule segments, tonight's ML scores (churn, segments, customer value with the
+    person's percentile of expected order value among tonight's scored), the open cart
+    and the top three
     recommendations, plus the hashed identifiers ads files carry and whether email is
     suppressed (marts.email_suppressions). Rules in
     _audiences__models.yml are SQL predicates over these columns. Ephemeral: it is the
@@ -40,6 +42,18 @@ churn_scores as (
 
 ml_segments as (
     select * from {{ ref('ml_customer_segments') }}
+    where run_date = {{ run_date() }}
+),
+
+customer_value as (
+    select
+        person_id,
+        clv,
+        probability_alive,
+        expected_order_value,
+        percent_rank() over (order by expected_order_value, person_id)
+            as order_value_percentile
+    from {{ ref('ml_customer_value') }}
     where run_date = {{ run_date() }}
 ),
 
@@ -158,6 +172,10 @@ final as (
         rfm.f_score,
         rfm.m_score,
         churn_scores.churn_probability,
+        customer_value.clv,
+        customer_value.probability_alive,
+        customer_value.expected_order_value,
+        customer_value.order_value_percentile,
         {{ dbt.datediff('customers.first_order_at', run_date(), 'day') }}
             as days_since_first_order,
         {{ dbt.datediff('customers.last_order_at', run_date(), 'day') }}
@@ -184,6 +202,7 @@ final as (
     left join rfm on rfm.person_id = customers.person_id
     left join rule_segments on rule_segments.person_id = customers.person_id
     left join churn_scores on churn_scores.person_id = customers.person_id
+    left join customer_value on customer_value.person_id = customers.person_id
     left join ml_segments on ml_segments.person_id = customers.person_id
     left join carts on carts.person_id = customers.person_id
     left join products as abandoned on abandoned.product_id = carts.last_cart_product_id

@@ -6,5 +6,6 @@ select
     cast(null as {{ dbt.type_string() }}) as person_id,
     cast(null as integer) as segment_id,
     cast(null as {{ dbt.type_string() }}) as segment_name,
-    cast(null as double precision) as distance
+    cast(null as double precision) as distance,
+    cast(null as {{ dbt.type_string() }}) as model_version
 where 1 = 0

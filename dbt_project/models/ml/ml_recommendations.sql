@@ -6,5 +6,6 @@ select
     cast(null as integer) as rank,
     cast(null as {{ dbt.type_string() }}) as product_id,
     cast(null as double precision) as score,
-    cast(null as {{ dbt.type_string() }}) as source
+    cast(null as {{ dbt.type_string() }}) as source,
+    cast(null as {{ dbt.type_string() }}) as model_version
 where 1 = 0

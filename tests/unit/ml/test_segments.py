@@ -9,8 +9,10 @@ from sklearn.metrics import adjusted_rand_score
 
 from ml.segments.model import (
     CLUSTERERS,
+    choose,
     describe,
     make_clusterer,
+    make_scaler,
     match_ids,
     name_segments,
     profiles,
@@ -54,11 +56,15 @@ def test_every_clusterer_recovers_a_clear_structure(kind: str) -> None:
     assert make_clusterer(kind, 3).k == 3
 
 
-def test_k_is_chosen_by_silhouette() -> None:
+def test_k_is_chosen_by_stability_and_silhouette() -> None:
     frame, truth = people()
     selection = select_model(frame, FEATURES, k_range=range(2, 7), seed=1)
     assert selection.model.clusterer.k == 3
     assert set(selection.scores["kind"]) == {"kmeans", "gmm"}
+    chosen = selection.scores.loc[
+        (selection.scores["kind"] == selection.model.clusterer.kind) & (selection.scores["k"] == 3)
+    ]
+    assert chosen["stability"].iloc[0] > 0.95
     assert adjusted_rand_score(truth, selection.model.predict(frame)) > 0.95
 
 
@@ -96,3 +102,34 @@ def test_segment_ids_survive_a_refit_with_another_seed() -> None:
     assert (merged["segment_id_x"] == merged["segment_id_y"]).mean() > 0.98
     assert (merged["segment_name_x"] == merged["segment_name_y"]).mean() > 0.98
     assert (people_a["distance"] >= 0).all()
+
+
+def test_the_best_silhouette_among_the_stable_candidates_is_kept() -> None:
+    """Regression guard: k was chosen by silhouette alone, so an unstable k with a
+    slightly higher silhouette won."""
+    scores = pd.DataFrame(
+        {
+            "kind": ["kmeans"] * 4,
+            "k": [3, 4, 5, 6],
+            "silhouette": [0.22, 0.21, 0.24, 0.25],
+            "stability": [0.45, 0.97, 0.93, 0.70],
+        }
+    )
+    assert choose(scores) == 2  # k = 5: k = 6 scores higher but is unstable
+    assert choose(scores.assign(stability=0.5)) == 0  # none stable: the most stable (a tie)
+    assert choose(scores, bar=0.96) == 1
+
+
+def test_a_ratio_without_a_denominator_is_imputed_not_zero() -> None:
+    """Someone without an order has no items per order; reading it as 0 made non-buyers
+    one extreme cluster on every ratio."""
+    frame = pd.DataFrame(
+        {
+            "orders_365d": [0.0, 2.0, 4.0, 6.0],
+            "items_per_order_365d": [np.nan, 1.0, 2.0, 3.0],
+        }
+    )
+    features = ["orders_365d", "items_per_order_365d"]
+    scaler = make_scaler(features).fit(frame)
+    scaled = scaler.transform(frame)
+    assert scaled[0, 1] == pytest.approx(scaled[2, 1])  # the median of the known ones

@@ -82,3 +82,24 @@ def test_a_backfill_compares_with_the_night_before_it(tmp_path: Path) -> None:
         guard_volumes("marts", "2026-03-01", accept_change=False, path=db)["marts.fct_orders"]
         == 300
     )
+
+
+def test_an_audience_emptied_by_a_skipped_model_is_explained(tmp_path: Path) -> None:
+    """Regression guard: a model skipped or stopped by its quality gate empties its
+    audiences on purpose; the shrink guard must not fail the night for it."""
+    from pipeline.guards import emptied_by_skipped_models
+    from warehouse.audiences import Audience
+
+    db = tmp_path / "warehouse.duckdb"
+    audiences = [
+        Audience("high_churn_risk", "", "email", 1, "true", "'x'", ("person_id",), ("churn",)),
+        Audience("vip", "", "email", 2, "true", "'x'", ("person_id",)),
+    ]
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema ml")
+        con.execute("create table ml.model_skips (run_date date, model varchar, reason varchar)")
+        con.execute("insert into ml.model_skips values ('2026-03-31', 'churn', 'quality gate')")
+    assert emptied_by_skipped_models(dt.date(2026, 3, 30), db, audiences) == {}
+    assert emptied_by_skipped_models(dt.date(2026, 3, 31), db, audiences) == {
+        "audiences.aud_high_churn_risk": "needs churn, skipped tonight"
+    }

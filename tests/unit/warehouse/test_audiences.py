@@ -89,6 +89,7 @@ def test_audiences_name_the_models_they_need(dbt_manifest: Path) -> None:
 
     needs = {a.name: a.needs_models for a in load_audiences(dbt_manifest)}
     assert needs["high_churn_risk"] == ("churn",)
+    assert needs["high_value_at_risk"] == ("customer_value", "churn")
     assert needs["product_recommendations"] == ("recommendations",)
     assert needs["vip"] == ()
     assert {m for models in needs.values() for m in models} <= set(MODELS)

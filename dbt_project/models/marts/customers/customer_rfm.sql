@@ -1,9 +1,9 @@
 {#- Recency, frequency and monetary value as of run_date for everyone with a revenue
     order, scored 1-5 by quintile. Ties are broken by person_id so scores are
     deterministic. Segment names come from the rfm_segments seed, one per cell.
-    The btyd_ columns follow Fader, Hardie & Lee: repeat purchase days, days from the
-    first to the last purchase day, days from the first purchase day to run_date, and
-    the mean revenue of the repeat purchase days. -#}
+    The btyd_ columns follow Fader, Hardie & Lee (macro btyd_summary): repeat purchase
+    days, days from the first to the last purchase day, days from the first purchase
+    day to run_date, and the mean revenue of the repeat purchase days. -#}
 with
 
 orders as (
@@ -24,14 +24,7 @@ purchase_days as (
 btyd as (
     select
         person_id,
-        count(*) - 1 as btyd_frequency,
-        {{ dbt.datediff('min(order_date)', 'max(order_date)', 'day') }} as btyd_recency_days,
-        {{ dbt.datediff('min(order_date)', run_date(), 'day') }} as btyd_t_days,
-        coalesce(
-            (sum(day_revenue) - {{ arg_min('day_revenue', 'order_date') }})
-                / nullif(count(*) - 1, 0),
-            0
-        ) as btyd_monetary_value
+        {{ btyd_summary(run_date()) }}
     from purchase_days
     group by person_id
 ),

@@ -2,12 +2,18 @@
     customer_features_history whose label is known by run_date. The population at a
     cutoff is everyone with a revenue order in the year up to it; churned is true when
     that person has no revenue order in the var('churn_horizon_days') days after it
-    (through label_end_date). Cutoffs whose horizon ends after run_date are left out. -#}
+    (through label_end_date). Cutoffs whose horizon ends after run_date are left out.
+    The BTYD summary as of the cutoff (btyd_summaries_at_cutoffs) comes with the
+    features. -#}
 {%- set horizon = var('churn_horizon_days') | int -%}
 with
 
 history as (
     select * from {{ ref('customer_features_history') }}
+),
+
+btyd as (
+    select * from {{ ref('btyd_summaries_at_cutoffs') }}
 ),
 
 orders as (
@@ -47,12 +53,19 @@ final as (
         {%- for column in feature_columns() %}
         history.{{ column }},
         {%- endfor %}
+        btyd.btyd_frequency,
+        btyd.btyd_recency_days,
+        btyd.btyd_t_days,
+        btyd.btyd_monetary_value,
         labels.orders_after = 0 as churned,
         labels.label_end_date
     from history
     inner join labels
         on labels.cutoff_date = history.cutoff_date
         and labels.person_id = history.person_id
+    inner join btyd
+        on btyd.cutoff_date = history.cutoff_date
+        and btyd.person_id = history.person_id
     where labels.orders_before > 0
 )
 
