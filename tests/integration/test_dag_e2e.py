@@ -18,7 +18,7 @@ from tools.airflow_local import NightDidNothing, run_dag
 from warehouse.audiences import load_audiences
 from warehouse.db import read_pipeline_vars
 from warehouse.export import audit_exports, publish_exports, stage_exports
-from warehouse.export.layout import export_files
+from warehouse.export.layout import export_files, merges_files
 from warehouse.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -47,7 +47,8 @@ def test_dag_run_publishes_every_audience(nightly: Path) -> None:
     audiences = load_audiences(nightly / "dbt" / "target" / "manifest.json")
     expected = {f.name for a in audiences for f in export_files(a)}
     assert {f"{a.name}.{fmt}" for a in audiences for fmt in ("parquet", "csv")} <= expected
-    assert {p.name for p in folder.iterdir()} == expected | {"manifest.json"}
+    ledger = set(merges_files())
+    assert {p.name for p in folder.iterdir()} == expected | ledger | {"manifest.json"}
     assert not list((nightly / "exports").glob(".tmp-*"))
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["run_date"] == RUN_DATE

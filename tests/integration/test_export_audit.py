@@ -22,7 +22,7 @@ from tests.integration.conftest import END, dbt
 from tools.airflow_local import run_dag
 from warehouse.audiences import load_audiences
 from warehouse.export import AuditError, audit_exports, stage_exports
-from warehouse.export.layout import export_files
+from warehouse.export.layout import export_files, merges_files
 from warehouse.settings import Settings, load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -210,7 +210,7 @@ def test_published_folder_is_a_private_version(settings: Settings) -> None:
     assert stat.S_IMODE((settings.export_dir / ".versions").stat().st_mode) == 0o700
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()}
     audiences = load_audiences(settings.dbt_target_dir / "manifest.json")
-    assert len(modes) == sum(len(export_files(a)) for a in audiences) + 1
+    assert len(modes) == sum(len(export_files(a)) for a in audiences) + len(merges_files()) + 1
     assert set(modes.values()) == {0o600}
 
 
