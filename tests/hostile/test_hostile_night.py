@@ -84,6 +84,17 @@ def _rejected(con: Con) -> dict[str, int]:
     return dict(con.execute("select file, rows_rejected from raw._loads").fetchall())
 
 
+def _erased(con: Con) -> tuple[dict[str, int], set[str]]:
+    """What the night's erasures took out of raw: rows per raw table, and the requests
+    completed (whose customer id and email are scrubbed from raw)."""
+    rows = con.execute("select distinct request_id, changes from meta.erasure_log").fetchall()
+    deleted: dict[str, int] = {}
+    for changes in {c for _, c in rows}:
+        for table, count in json.loads(changes)["tables"].items():
+            deleted[table] = deleted.get(table, 0) + count
+    return deleted, {r for r, _ in rows}
+
+
 def _relative(landing: Path, path: Path) -> str:
     """A file's path below the landing folder."""
     return str(path.relative_to(landing))
@@ -128,40 +139,53 @@ def test_every_file_loads_and_rejects_as_its_plain_version_did(night: Path) -> N
     ids=lambda e: e.key,
 )
 def test_csv_values_are_in_raw_byte_for_byte(night: Path, con: Con, entity: Entity) -> None:
-    """Every text cell of every CSV record is in its raw table exactly as delivered."""
+    """Every text cell of every CSV record is in its raw table exactly as delivered,
+    except what was rejected, and what the night's erasures purged (the erased people's
+    rows; a completed request's customer id and email), as the erasure log counts it."""
     landing = night / "landing"
     text = [c.name for c in entity.columns if c.type == "VARCHAR"]
     raw = _raw_rows(con, entity.table, text)
     rejected = _rejected(con)
-    compared = hostile = 0
+    deleted, completed = _erased(con)
+    compared = hostile = missing = expected_missing = 0
     for path in _files(landing, entity.source, entity.name):
         header, records = read_csv(path)
         name = _raw_key(raw, landing, path)
-        missing = 0
         for number, record in enumerate(records, start=1):
             stored = raw.get((name, number))
             if stored is None:
                 missing += 1
                 continue
             expected = tuple(record[c] if record[c] != "" else None for c in text)
+            if entity.name == "erasure_requests" and record["request_id"] in completed:
+                scrubbed = ("customer_id", "email")
+                expected = tuple(
+                    None if c in scrubbed else v for c, v in zip(text, expected, strict=True)
+                )
             assert stored == expected, f"{path} record {number}"
             compared += 1
             hostile += any(v and (v in HOSTILE or v.endswith(ID_SUFFIXES)) for v in expected)
-        assert missing == rejected[name], f"{path}: {missing} records not in raw"
+        expected_missing += rejected[name]
+    expected_missing += deleted.get(f"raw.{entity.table}", 0)
+    assert missing == expected_missing, f"{entity.table}: {missing} records not in raw"
     assert compared and hostile, (compared, hostile)
 
 
 def test_web_events_are_in_raw_byte_for_byte(night: Path, con: Con) -> None:
-    """Every JSON line's ids and documents (properties, traits, context) are kept whole."""
+    """Every JSON line's ids and documents (properties, traits, context) are kept whole;
+    only rejected lines and the erased people's events are not in raw."""
     landing = night / "landing"
     fields = ["messageId", "anonymousId", "userId", "event", "properties", "traits", "context"]
     raw = _raw_rows(con, "web__events", fields)
     rejected = _rejected(con)
+    deleted, _ = _erased(con)
     seen: set[str] = set()
+    missing = expected_missing = 0
     for path in _files(landing, "web", "events"):
         name = _raw_key(raw, landing, path)
         events = read_jsonl(path)
-        assert sum((name, n) not in raw for n in range(1, len(events) + 1)) == rejected[name]
+        missing += sum((name, n) not in raw for n in range(1, len(events) + 1))
+        expected_missing += rejected[name]
         for number, event in enumerate(events, start=1):
             stored = raw.get((name, number))
             if stored is None:
@@ -171,6 +195,7 @@ def test_web_events_are_in_raw_byte_for_byte(night: Path, con: Con) -> None:
                 document = json.loads(value) if value is not None else None
                 assert document == event.get(field), f"{path}:{number} {field}"
             seen.update(_strings(event))
+    assert missing == expected_missing + deleted.get("raw.web__events", 0)
     assert set(HOSTILE) <= seen
 
 

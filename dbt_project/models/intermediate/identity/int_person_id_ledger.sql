@@ -28,8 +28,8 @@ history as (
 {% else %}
 history as (
     select
-        cast(null as varchar) as node_hash,
-        cast(null as varchar) as person_id,
+        cast(null as {{ dbt.type_string() }}) as node_hash,
+        cast(null as {{ dbt.type_string() }}) as person_id,
         cast(null as date) as assigned_on
     where 1 = 0
 ),
@@ -83,7 +83,7 @@ fresh_ids as (
     select
         cluster,
         {{ keyed_person_id('cluster_identifier') }} as plain_id,
-        {{ keyed_person_id("cluster_identifier || '#' || cast(" ~ run_date() ~ " as varchar)") }}
+        {{ keyed_person_id("cluster_identifier || '#' || cast(" ~ run_date() ~ " as " ~ dbt.type_string() ~ ")") }}
             as dated_id
     from fresh
 ),
