@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import mlflow
+import mlflow.data
 import pandas as pd
 from matplotlib.figure import Figure
 from mlflow.exceptions import MlflowException
@@ -133,6 +134,18 @@ def training_run(
 def log_params(params: dict[str, Any]) -> None:
     """Log a flat dict of parameters to the active run."""
     mlflow.log_params({key: str(value) for key, value in params.items()})
+
+
+def log_dataset(frame: pd.DataFrame, name: str, context: str = "training") -> None:
+    """Record the data a run trained on as an MLflow dataset: its digest and schema only.
+
+    MLflow keeps a dataset's name, digest, schema and profile (row and cell counts),
+    never its rows; person ids are dropped first, so even the digest is computed from
+    the features alone. The UI then shows, per run, which data it saw and whether two
+    runs saw the same.
+    """
+    features = frame.drop(columns=[c for c in PERSON_ID_COLUMNS if c in frame.columns])
+    mlflow.log_input(mlflow.data.from_pandas(features, name=name), context=context)
 
 
 def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:

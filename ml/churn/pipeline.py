@@ -232,6 +232,7 @@ def train_and_score(
         "churn", f"churn {run_date}", settings.mlflow_tracking_uri, tags={"run_date": str(run_date)}
     ):
         tracking.log_params(params)
+        tracking.log_dataset(examples, "churn_examples")
         tracking.log_metrics(
             {
                 **metrics,

@@ -208,6 +208,7 @@ def train_and_score(
                 "n_items": len(full.item_ids),
             }
         )
+        tracking.log_dataset(interactions, "recs_interactions")
         for kind, values in results.items():
             tracking.log_metrics({f"{kind}_{name}": value for name, value in values.items()})
         beats = results[best][metric] > results["popular"][metric]

@@ -159,6 +159,7 @@ def train_and_score(
                 "k_range": f"{k_range.start}-{k_range.stop - 1}",
             }
         )
+        tracking.log_dataset(frame, "customer_features")
         for kind, group in scores.groupby("kind"):
             best = group.loc[group["silhouette"].idxmax()]
             tracking.log_metrics(

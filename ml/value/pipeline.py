@@ -134,6 +134,7 @@ def train_and_score(
                 "n_repeat": report.n_repeat,
             }
         )
+        tracking.log_dataset(frame, "btyd_summary")
         tracking.log_metrics(
             {
                 **parameters,

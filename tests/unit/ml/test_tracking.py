@@ -145,3 +145,25 @@ def test_a_backfill_uses_an_earlier_champion_when_it_is_better(store: str) -> No
     assert evaluated == [0.8, 0.8]
     assert not march.promoted and march.champion.version == "1"
     assert tracking.alias_version("toy", "champion", store).version == "1"
+
+
+def test_a_run_records_its_data_by_digest_and_schema_without_rows_or_ids(store: str) -> None:
+    """Regression: no dataset was logged. The dataset names its columns and digest; the
+    person ids are neither in its schema nor behind its digest, and no row is stored."""
+    import json
+
+    from mlflow.tracking import MlflowClient
+
+    frame = pd.DataFrame({"person_id": ["p_1", "p_2"], "recency": [3.0, 40.0]})
+    with tracking.training_run("churn", "with data", store) as run_id:
+        tracking.log_dataset(frame, "churn_examples")
+    inputs = MlflowClient(store).get_run(run_id).inputs.dataset_inputs
+    assert [i.dataset.name for i in inputs] == ["churn_examples"]
+    dataset = inputs[0].dataset
+    assert json.loads(dataset.profile) == {"num_rows": 2, "num_elements": 2}
+    assert [c["name"] for c in json.loads(dataset.schema)["mlflow_colspec"]] == ["recency"]
+    assert "p_1" not in dataset.source + dataset.schema + dataset.profile
+    with tracking.training_run("churn", "other ids", store) as again:
+        tracking.log_dataset(frame.assign(person_id=["p_8", "p_9"]), "churn_examples")
+    other = MlflowClient(store).get_run(again).inputs.dataset_inputs[0].dataset
+    assert other.digest == dataset.digest
