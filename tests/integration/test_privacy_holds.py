@@ -23,6 +23,7 @@ import pytest
 
 from tests.integration.conftest import copy_until
 from tests.nights import generate_sample, isolated_env, run_night
+from warehouse.export.sql import literal
 from warehouse.files import sha256_file
 
 D1, D2 = "2026-06-29", "2026-06-30"
@@ -90,10 +91,6 @@ def _request(landing: Path, victim: dict[str, set[str]]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _warehouse_hits(db: Path, tokens: set[str]) -> list[str]:
     """Every table and column of the warehouse whose text holds one of the tokens."""
     con = duckdb.connect(str(db), read_only=True)
@@ -107,7 +104,7 @@ def _warehouse_hits(db: Path, tokens: set[str]) -> list[str]:
         hits = []
         for schema, table, column in columns:
             text = f'cast("{column}" as varchar)'
-            where = " or ".join(f"contains({text}, {_literal(t)})" for t in sorted(tokens))
+            where = " or ".join(f"contains({text}, {literal(t)})" for t in sorted(tokens))
             found = con.execute(f'select count(*) from "{schema}"."{table}" where {where}')
             found = found.fetchone()[0]
             if found:

@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -93,6 +93,14 @@ def ensure_privacy_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def contact_hashes(emails: Iterable[str], phones: Iterable[str]) -> set[str]:
+    """The SHA-256 of each email, and of each phone with and without its ``+``: how the
+    ad platforms' files (Google's E.164, Meta's digits only) name a person."""
+    phones = set(phones)
+    spelled = set(emails) | phones | {p.removeprefix("+") for p in phones}
+    return {hashlib.sha256(v.encode()).hexdigest() for v in spelled}
+
+
 @dataclass
 class ErasureSet:
     """What erasing the pending requests reaches. Held in memory only, never logged.
@@ -118,7 +126,7 @@ class ErasureSet:
         emails = self.values.get("email", set())
         phones = self.values.get("phone", set())
         spelled = emails | phones | {p.removeprefix("+") for p in phones}
-        hashed = {hashlib.sha256(v.encode()).hexdigest() for v in spelled}
+        hashed = contact_hashes(emails, phones)
         return self.person_ids | self.values.get("customer_id", set()) | spelled | hashed
 
     def __bool__(self) -> bool:

@@ -11,11 +11,11 @@ are rewritten.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import duckdb
 
 from warehouse.export.sql import table_exists
+from warehouse.privacy.erase import contact_hashes
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -25,13 +25,6 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
         "create table if not exists meta.withdrawals_applied ("
         " person_id varchar not null, channel varchar not null, applied_on date not null)"
     )
-
-
-def _hashes(value: str | None) -> set[str]:
-    if not value:
-        return set()
-    spelled = {value, value.removeprefix("+")}
-    return {hashlib.sha256(v.encode()).hexdigest() for v in spelled}
 
 
 def new_withdrawals(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, set[str]], list[tuple]]:
@@ -67,7 +60,8 @@ def new_withdrawals(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, set[str]]
     tokens: dict[str, set[str]] = {}
     for person_id, channel, email, phone, past_ids in rows:
         found = tokens.setdefault(channel, set())
-        found |= {person_id, *(past_ids or [])} | _hashes(email) | _hashes(phone)
+        found |= {person_id, *(past_ids or [])}
+        found |= contact_hashes([email] if email else [], [phone] if phone else [])
     return tokens, [(person_id, channel) for person_id, channel, *_ in rows]
 
 
