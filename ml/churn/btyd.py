@@ -56,7 +56,8 @@ def fit_per_cutoff(
     The summaries are read as distinct ``(x, t_x, T)`` rows with their counts, which is
     all the likelihood needs, so the read stays small at any shop size. With more than
     ``sample`` people at a cutoff, ``sample`` of them are drawn (seeded, without
-    replacement) for the fit.
+    replacement) for the fit; the rows are read in a fixed order, as a parallel group
+    by returns them in any, so the same seed draws the same people.
 
     Raises:
         ValueError: A cutoff without summaries (the mart was built for another run
@@ -67,6 +68,7 @@ def fit_per_cutoff(
         from {SUMMARIES_TABLE}
         where cutoff_date in (select unnest($cutoffs))
         group by all
+        order by cutoff_date, x, t_x, t
     """
     grouped = db.read_arrow(sql, {"cutoffs": list(cutoffs)}, path).to_pandas()
     params = {}
