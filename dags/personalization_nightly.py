@@ -28,6 +28,7 @@ def _task(step: Step) -> Any:
             "run_date": params.get("run_date"),
             "accept_volume_change": params.get("accept_volume_change"),
             "allow_future": params.get("allow_future"),
+            "retrain": params.get("retrain"),
             "run_after": dag_run.run_after,
             "run_type": str(getattr(dag_run.run_type, "value", dag_run.run_type)),
             "logical_date": dag_run.logical_date,
@@ -67,6 +68,12 @@ def _task(step: Step) -> Any:
             description="Run even though the run date is after the last delivery (the "
             "audiences then miss the days not delivered yet).",
         ),
+        "retrain": Param(
+            False,
+            type="boolean",
+            description="Train every model tonight, even those not due by their cadence "
+            "(PZ_RETRAIN_DAYS, weekly by default).",
+        ),
     },
     tags=["personalization", "nightly"],
 )
@@ -75,9 +82,10 @@ def personalization_nightly() -> None:
 
     ### What it does
     Loads the extracts that arrived in `PZ_LANDING_DIR`, builds staging to marts with
-    dbt (tests included), trains and scores the segment, churn and recommendation models
-    (tracked in MLflow), builds the audience models, then writes every audience file to
-    a hidden folder, audits it and publishes it to `PZ_EXPORT_DIR/<run_date>/` in one
+    dbt (tests included), scores the segment, churn, recommendation and customer value
+    models (each retrains on its cadence, weekly by default; tracked in MLflow), builds
+    the audience models, then writes every audience file to a hidden folder, audits it
+    and publishes it to `PZ_EXPORT_DIR/<run_date>/` in one
     rename, `manifest.json` last.
 
     ### Tasks

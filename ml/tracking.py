@@ -14,6 +14,7 @@ run's holdout (the champion is re-evaluated on that same holdout); otherwise it 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import importlib.metadata
 import io
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import mlflow
+import mlflow.artifacts
 import mlflow.data
 import pandas as pd
 from matplotlib.figure import Figure
@@ -393,6 +395,9 @@ def record_skip(experiment: str, run_date: str, reason: str, tracking_uri: str) 
 #: Version tag: the last date the version's training data covers (the run date it was
 #: trained on).
 TRAINED_THROUGH_TAG = "trained_through"
+#: Version tag: the version scored a night it was trained on, or compared on (it won,
+#: or it stayed champion): a later night may score with it without training.
+SELECTED_TAG = "selected"
 
 
 def trained_through(ref: ModelRef) -> str | None:
@@ -438,7 +443,9 @@ def promote_as_of(
         and version.tags.get(TRAINED_THROUGH_TAG, "") > run_date
     ]
     if not later:
-        return promote(new, new_score, evaluate_champion, metric_name, greater_is_better)
+        decision = promote(new, new_score, evaluate_champion, metric_name, greater_is_better)
+        client.set_model_version_tag(new.name, decision.champion.version, SELECTED_TAG, "true")
+        return decision
     current = alias_version(new.name, CHAMPION)
     usable = (
         current
@@ -453,6 +460,7 @@ def promote_as_of(
     )
     scorer = new if keep_new else usable
     client.set_model_version_tag(new.name, new.version, f"holdout_{metric_name}", str(new_score))
+    client.set_model_version_tag(scorer.name, scorer.version, SELECTED_TAG, "true")
     if mlflow.active_run() is not None:
         log_metrics({"promoted": 0.0, "backfill": 1.0})
         if champion_score is not None:
@@ -460,3 +468,84 @@ def promote_as_of(
         mlflow.set_tag("champion_version", scorer.version)
         mlflow.set_tag("backfill_later_versions", ",".join(sorted(later, key=int)))
     return Promotion(new, scorer, False, float(new_score), champion_score)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the registry holds for a night of ``run_date``, for the retrain cadence.
+
+    Attributes:
+        scorer: The version a night that does not train scores with: the champion when
+            it was trained through ``run_date``, otherwise (a backfill before the
+            champion's data) the latest version trained through ``run_date`` that
+            scored a night it was trained or compared on. None when there is none.
+        scorer_trained_through: The ``trained_through`` tag of ``scorer``.
+        last_trained: The latest ``trained_through`` of any version, at most
+            ``run_date``: when the model last trained for this night's timeline.
+    """
+
+    scorer: ModelRef | None
+    scorer_trained_through: str | None
+    last_trained: str | None
+
+    def days_since_training(self, run_date: str) -> int | None:
+        """Days from :attr:`last_trained` to ``run_date``; None when never trained."""
+        if self.last_trained is None:
+            return None
+        return (dt.date.fromisoformat(run_date) - dt.date.fromisoformat(self.last_trained)).days
+
+
+def schedule(name: str, run_date: str, tracking_uri: str | None = None) -> Schedule:
+    """The registry's versions of ``name`` that a night of ``run_date`` may use.
+
+    Only versions tagged ``trained_through`` on or before ``run_date`` count: a night
+    never scores with, or times its cadence from, a model trained on later data.
+    """
+    client = MlflowClient(tracking_uri)
+    try:
+        versions = client.search_model_versions(f"name = '{name}'")
+    except MlflowException:
+        versions = []
+    usable = sorted(
+        (
+            (version.tags[TRAINED_THROUGH_TAG], int(version.version), version)
+            for version in versions
+            if version.tags.get(TRAINED_THROUGH_TAG, "9999") <= run_date
+        ),
+        key=lambda entry: entry[:2],
+    )
+    if not usable:
+        return Schedule(None, None, None)
+    champion = alias_version(name, CHAMPION, tracking_uri)
+    by_version = {str(number): through for through, number, _ in usable}
+    if champion is not None and champion.version in by_version:
+        scorer: ModelRef | None = champion
+    else:
+        selected = [str(number) for _, number, version in usable if version.tags.get(SELECTED_TAG)]
+        scorer = ModelRef(name, selected[-1]) if selected else None
+    return Schedule(
+        scorer,
+        by_version[scorer.version] if scorer is not None else None,
+        usable[-1][0],
+    )
+
+
+#: The artifact of a training run holding what its night returned (JSON).
+NIGHT_RESULT = "night_result.json"
+
+
+def save_night_result(ref: ModelRef, result: dict[str, Any], tracking_uri: str) -> None:
+    """Keep a training night's result (JSON-safe) with the run that registered ``ref``."""
+    client = MlflowClient(tracking_uri)
+    run_id = client.get_model_version(ref.name, ref.version).run_id
+    client.log_dict(run_id, result, NIGHT_RESULT)
+
+
+def night_result(ref: ModelRef, tracking_uri: str) -> dict[str, Any] | None:
+    """What the night that trained ``ref`` returned, None when it was not kept."""
+    client = MlflowClient(tracking_uri)
+    run_id = client.get_model_version(ref.name, ref.version).run_id
+    try:
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{NIGHT_RESULT}")
+    except (MlflowException, OSError):
+        return None

@@ -11,6 +11,7 @@ import datetime as dt
 import importlib
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -87,8 +88,89 @@ def record_skip(model: str, run_date: str, reason: str | None, settings: Setting
     )
 
 
-def score(model: str, run_date: str, settings: Settings | None = None) -> dict[str, Any]:
-    """Train, evaluate, register and score one model as of the run date.
+#: Days between trainings of a model; ``PZ_RETRAIN_DAYS`` overrides it.
+DEFAULT_RETRAIN_DAYS = 7
+ENV_RETRAIN_DAYS = "PZ_RETRAIN_DAYS"
+
+
+def retrain_days(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Days between trainings per model, from ``PZ_RETRAIN_DAYS``.
+
+    The variable holds a number for every model and/or ``model=days`` entries:
+    ``PZ_RETRAIN_DAYS=7,churn=1`` retrains churn every night and the others weekly.
+    ``1`` trains every night; unset, every model trains every
+    :data:`DEFAULT_RETRAIN_DAYS` days.
+
+    Raises:
+        ValueError: A malformed entry, a model that is not registered, or a number
+            below 1.
+    """
+    env = os.environ if env is None else env
+    days = dict.fromkeys(MODELS, DEFAULT_RETRAIN_DAYS)
+    for entry in filter(None, (e.strip() for e in env.get(ENV_RETRAIN_DAYS, "").split(","))):
+        name, _, value = entry.rpartition("=")
+        name = name.strip()
+        if name and name not in MODELS:
+            raise ValueError(
+                f"{ENV_RETRAIN_DAYS}: unknown model {name!r}; expected one of {tuple(MODELS)}"
+            )
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise ValueError(
+                f"{ENV_RETRAIN_DAYS}: {entry!r} is not a whole number of days of at least 1 "
+                "(or model=days)"
+            )
+        days.update({name: number} if name else dict.fromkeys(MODELS, number))
+    return days
+
+
+def due_for_training(
+    model: str, run_date: str, settings: Settings, every_days: int, force: bool = False
+) -> tuple[bool, str, Any]:
+    """Whether ``model`` trains tonight, why, and the registry's schedule for the night.
+
+    It trains when forced, when no version trained through ``run_date`` can score, or
+    when the latest training for this night's timeline is ``every_days`` or more days
+    old; otherwise the night scores with :attr:`ml.tracking.Schedule.scorer`.
+    """
+    from ml.tracking import night_result, schedule
+
+    plan = schedule(model, run_date, settings.mlflow_tracking_uri)
+    age = plan.days_since_training(run_date)
+    if force:
+        return True, "retraining was asked for", plan
+    if plan.scorer is None:
+        return True, "no version trained through the run date can score", plan
+    if night_result(plan.scorer, settings.mlflow_tracking_uri) is None:
+        return True, f"version {plan.scorer.version} has no recorded training result", plan
+    if age >= every_days:
+        return True, f"last trained {age} days before the run date (every {every_days})", plan
+    return False, f"trained {age} days before the run date (every {every_days})", plan
+
+
+def keep_night_result(model: str, result: dict[str, Any], settings: Settings) -> None:
+    """Keep a training night's result with the version it registered, for the nights
+    that score with that version (:mod:`ml.scoring`)."""
+    from ml.tracking import ModelRef, save_night_result
+
+    version = result.get("model_version")
+    if version is not None:
+        save_night_result(ModelRef(model, str(version)), result, settings.mlflow_tracking_uri)
+
+
+def score(
+    model: str, run_date: str, settings: Settings | None = None, retrain: bool = False
+) -> dict[str, Any]:
+    """Train, evaluate, register and score one model as of the run date, or, between
+    trainings, score with the registered version.
+
+    A model trains when it is due (:func:`due_for_training`: every ``PZ_RETRAIN_DAYS``,
+    weekly by default, or when ``retrain`` asks for it); other nights score tonight's
+    people with the version the registry names for the run date (:mod:`ml.scoring`),
+    which the quality gate judges on the holdout metrics it was chosen on.
 
     A model the shop's history cannot train yet (:class:`~ml.errors.NotEnoughData`) is
     skipped, not failed: a warning in the log, a run tagged ``skipped`` in its MLflow
@@ -102,9 +184,11 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
         model: A name of :data:`MODELS`.
         run_date: The run date, ``YYYY-MM-DD``.
         settings: Where the warehouse and MLflow store are.
+        retrain: Train tonight whatever the cadence says.
 
     Returns:
-        The metrics ``train_and_score`` returned, made JSON-safe for XCom, or
+        The metrics ``train_and_score`` (or :func:`ml.scoring.score_with`) returned,
+        with ``trained`` and ``training_reason``, made JSON-safe for XCom, or
         ``{"skipped": reason}``; a model stopped by its gate returns its metrics with
         ``skipped`` and ``rows_withdrawn``.
 
@@ -119,8 +203,28 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
     from ml.errors import NotEnoughData
 
     settings = settings or load_settings()
+    every_days = retrain_days()[model]
     try:
-        result = MODELS[model](dt.date.fromisoformat(run_date), settings=settings)
+        due, why, plan = due_for_training(model, run_date, settings, every_days, retrain)
+        if due:
+            log.info("%s trains on %s: %s", model, run_date, why)
+            result = MODELS[model](dt.date.fromisoformat(run_date), settings=settings)
+            result = {**json.loads(json.dumps(result, default=str)), "trained": True}
+            keep_night_result(model, result, settings)
+        else:
+            from ml.scoring import score_with
+
+            log.info(
+                "%s scores with version %s on %s: %s", model, plan.scorer.version, run_date, why
+            )
+            result = score_with(
+                model,
+                dt.date.fromisoformat(run_date),
+                plan.scorer,
+                plan.scorer_trained_through,
+                settings,
+            )
+        result["training_reason"] = why
     except NotEnoughData as skip:
         from ml.tracking import record_skip as track_skip
 

@@ -75,8 +75,8 @@ def _dbt_phase(
     return {**result, "rows": rows, **({"freshness_warnings": stale} if stale else {})}
 
 
-def _score(run: dict[str, str], *, model: str) -> dict[str, Any]:
-    return score(model, run["run_date"])
+def _score(run: dict[str, Any], *, model: str) -> dict[str, Any]:
+    return score(model, run["run_date"], retrain=bool(run.get("retrain")))
 
 
 def _stage_and_audit(run: dict[str, str]) -> dict[str, Any]:
@@ -126,7 +126,8 @@ STEPS: tuple[Step, ...] = (
         Step(
             model,
             partial(_score, model=model),
-            f"Train, evaluate, register and score the {model} model as of the run date.",
+            f"Score the {model} model as of the run date; train, evaluate and register it "
+            "first when it is due (PZ_RETRAIN_DAYS).",
             upstream=("resolve_run", "init_mlflow"),
             inputs=_RUN,
             opens_duckdb=True,

@@ -91,7 +91,9 @@ def resolve_run(request: dict[str, object]) -> dict[str, str]:
         manifest records: a time taken from the run, not from the clock) and
         ``accept_volume_change`` (the request's, default false: see pipeline.guards)
         and ``allow_future`` (the request's, default false: a run date after the last
-        delivery is refused unless allowed, see pipeline.load).
+        delivery is refused unless allowed, see pipeline.load) and ``retrain`` (the
+        request's, default false: train every model tonight whatever its cadence, see
+        pipeline.models).
     """
     run_after = request["run_after"]
     if not isinstance(run_after, dt.datetime):
@@ -110,4 +112,5 @@ def resolve_run(request: dict[str, object]) -> dict[str, str]:
         "generated_at": run_after.isoformat(),
         "accept_volume_change": bool(request.get("accept_volume_change")),
         "allow_future": bool(request.get("allow_future")),
+        "retrain": bool(request.get("retrain")),
     }

@@ -7,6 +7,6 @@ has ended, registers the best and writes ``ml.churn_scores`` for
 ``marts.churn_scoring_population``.
 """
 
-from ml.churn.pipeline import train_and_score
+from ml.churn.pipeline import score_population, train_and_score
 
-__all__ = ["train_and_score"]
+__all__ = ["score_population", "train_and_score"]

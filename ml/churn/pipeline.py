@@ -15,6 +15,7 @@ from ml import plots, tracking
 from ml.churn import btyd
 from ml.churn.data import LABEL, load_horizon_days, load_scoring_frame, load_training_frame
 from ml.churn.model import (
+    RISK_BANDS,
     ChurnModel,
     best_f1_threshold,
     classification_metrics,
@@ -91,6 +92,47 @@ def score_frame(model: Any, frame: pd.DataFrame, run_date: dt.date, version: str
             "model_version": version,
         }
     )
+
+
+def score_population(
+    scorer: Any,
+    run_date: dt.date,
+    settings: Settings,
+    version: str,
+    purchases: dict[dt.date, Any] | None = None,
+    horizon_days: int | None = None,
+    seed: int = 42,
+) -> dict[str, Any]:
+    """Score ``marts.churn_scoring_population`` with ``scorer`` into ml.churn_scores.
+
+    The BTYD features of the run date come from ``purchases`` (the BG/NBD fits of a
+    training night) or, on a night that only scores, from a BG/NBD fit on the run
+    date's summaries, as a training night makes for its own scoring.
+
+    Returns:
+        ``rows_written`` and the share of people in each risk band.
+    """
+    path = settings.duckdb_path
+    if horizon_days is None:
+        horizon_days = load_horizon_days(path)
+    if purchases is None or run_date not in purchases:
+        purchases = btyd.fit_per_cutoff([run_date], path, seed=seed)
+    population = btyd.add_features(
+        load_scoring_frame(run_date, path), purchases, horizon_days, cutoff=run_date
+    )
+    output = score_frame(scorer, population, run_date, version)
+    rows = db.replace_partition(
+        OUTPUT_TABLE,
+        "run_date",
+        run_date,
+        pa.Table.from_pandas(output, preserve_index=False),
+        path,
+    )
+    bands = output["risk_band"].value_counts(normalize=True) if rows else pd.Series(dtype=float)
+    return {
+        "rows_written": rows,
+        **{f"share_{band}_risk": float(bands.get(band, 0.0)) for _, band in RISK_BANDS},
+    }
 
 
 def fit_candidates(
@@ -286,20 +328,9 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        population = btyd.add_features(
-            load_scoring_frame(run_date, settings.duckdb_path),
-            purchases,
-            horizon_days,
-            cutoff=run_date,
-        )
-        output = score_frame(scorer, population, run_date, decision.champion.version)
-        rows = db.replace_partition(
-            OUTPUT_TABLE,
-            "run_date",
-            run_date,
-            pa.Table.from_pandas(output, preserve_index=False),
-            settings.duckdb_path,
-        )
+        rows = score_population(
+            scorer, run_date, settings, decision.champion.version, purchases, horizon_days
+        )["rows_written"]
         tracking.log_metrics({"rows_scored": rows, "total_seconds": time.perf_counter() - started})
     log.info(
         "churn: holdout AUC %s; deploying %s (%+.4f over BTYD), %d people scored with version %s",

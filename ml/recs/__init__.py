@@ -7,6 +7,6 @@ per person of ``marts.dim_customers`` to ``ml.recommendations`` (cold-start peop
 get their preferred category's popular products).
 """
 
-from ml.recs.pipeline import train_and_score
+from ml.recs.pipeline import score_population, train_and_score
 
-__all__ = ["train_and_score"]
+__all__ = ["score_population", "train_and_score"]

@@ -102,6 +102,61 @@ def fill_popular(
     return out.sort_values(["person_id", "rank"], kind="stable").reset_index(drop=True)
 
 
+def score_population(
+    scorer: RecsModel,
+    run_date: dt.date,
+    settings: Settings,
+    version: str,
+    interactions: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Ten recommendations per person of ``marts.dim_customers`` into ml.recommendations.
+
+    ``scorer`` ranks for the people it knows, never recommending what they bought (as
+    of ``interactions``, tonight's ``marts.customer_item_interactions`` when omitted)
+    or an inactive product; everyone else, and every list it leaves short, is filled
+    from their preferred category's popular products.
+
+    Returns:
+        ``rows_written``, ``people`` and ``share_popular`` (of the rows, those filled
+        by popularity).
+    """
+    path = settings.duckdb_path
+    if interactions is None:
+        interactions = load_interactions(path)
+    people = load_people(path)
+    products = load_products(path)
+    purchased = interactions.loc[
+        interactions["purchase_count"] > 0, ["person_id", "product_id"]
+    ].astype(object)
+    seen_all = Matrix.build(purchased, None, scorer.user_ids, scorer.item_ids).values
+    active = set(products.loc[products["is_active"], "product_id"])
+    exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())
+    recs = scorer.recommend_ids(people["person_id"].to_numpy(), seen_all, exclude, K)
+    output = fill_popular(
+        recs,
+        people,
+        purchased,
+        products,
+        load_popularity(run_date, path=path),
+        K,
+        source=scorer.recommender.kind,
+    )
+    output.insert(0, "run_date", run_date)
+    output["model_version"] = version
+    rows = db.replace_partition(
+        OUTPUT_TABLE,
+        "run_date",
+        run_date,
+        pa.Table.from_pandas(output, preserve_index=False),
+        path,
+    )
+    return {
+        "rows_written": rows,
+        "people": int(output["person_id"].nunique()) if rows else 0,
+        "share_popular": float((output["source"] == "popular").mean()) if rows else 0.0,
+    }
+
+
 def train_and_score(
     run_date: dt.date,
     settings: Settings | None = None,
@@ -247,35 +302,10 @@ def train_and_score(
             ref, results[best][metric], evaluate_champion, "precision_at_10", run_date=str(run_date)
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-
-        people = load_people(path)
-        products = load_products(path)
-        purchased = interactions.loc[
-            interactions["purchase_count"] > 0, ["person_id", "product_id"]
-        ].astype(object)
-        seen_all = Matrix.build(purchased, None, scorer.user_ids, scorer.item_ids).values
-        active = set(products.loc[products["is_active"], "product_id"])
-        exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())
-        recs = scorer.recommend_ids(people["person_id"].to_numpy(), seen_all, exclude, K)
-        output = fill_popular(
-            recs,
-            people,
-            purchased,
-            products,
-            load_popularity(run_date, path=path),
-            K,
-            source=scorer.recommender.kind,
+        scored = score_population(
+            scorer, run_date, settings, decision.champion.version, interactions
         )
-        output.insert(0, "run_date", run_date)
-        output["model_version"] = decision.champion.version
-        rows = db.replace_partition(
-            OUTPUT_TABLE,
-            "run_date",
-            run_date,
-            pa.Table.from_pandas(output, preserve_index=False),
-            path,
-        )
-        share_popular = float((output["source"] == "popular").mean()) if rows else 0.0
+        rows, share_popular = scored["rows_written"], scored["share_popular"]
         tracking.log_metrics(
             {
                 "rows_scored": rows,
@@ -295,7 +325,7 @@ def train_and_score(
         "champion_version": decision.champion.version,
         "promoted": decision.promoted,
         "rows_written": rows,
-        "people": int(output["person_id"].nunique()) if rows else 0,
+        "people": scored["people"],
         "share_popular": share_popular,
         "train_seconds": round(train_seconds, 2),
     }

@@ -6,6 +6,6 @@ Gaussian mixture and k by silhouette, registers the model, and writes
 which the next run matches its clusters against).
 """
 
-from ml.segments.pipeline import train_and_score
+from ml.segments.pipeline import score_population, train_and_score
 
-__all__ = ["train_and_score"]
+__all__ = ["score_population", "train_and_score"]

@@ -97,6 +97,72 @@ def assign(
     return people, table.sort_index()
 
 
+def score_population(
+    scorer: Any,
+    run_date: dt.date,
+    settings: Settings,
+    version: str,
+    frame: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Assign everyone of ``marts.customer_features`` to a segment of ``scorer``.
+
+    Writes ml.customer_segments and ml.segment_centroids for the run date (segment ids
+    stay those of the previous night's centroids where they match, :func:`assign`) and
+    logs the cluster profiles to the active MLflow run.
+
+    Returns:
+        ``rows_written``, ``segments`` (id -> "name (size)") and ``table`` (the profile
+        of each segment, a frame: for the caller's own use).
+    """
+    path = settings.duckdb_path
+    if frame is None:
+        frame = load_features(run_date, path)
+    previous = load_previous_centroids(run_date, path)
+    people, table = assign(scorer, frame, previous)
+    ratios = table[[c for c in PROFILE_COLUMNS if c in table.columns]]
+    overall = frame.reindex(columns=ratios.columns).astype(float).mean().replace(0, np.nan)
+    ratios = (ratios / overall).fillna(1.0)
+    ratios.index = [f"{i} {table.loc[i, 'segment_name']}" for i in table.index]
+    tracking.log_figure(
+        plots.heatmap(ratios, "Cluster profiles (ratio to the mean)"),
+        "plots/cluster_profiles.png",
+    )
+    summary = table[["segment_name", "size", *ratios.columns]].assign(
+        top_categories=[", ".join(top_categories(row)) for _, row in table.iterrows()]
+    )
+    tracking.log_table(summary.reset_index(), "cluster_profiles.json")
+
+    people.insert(0, "run_date", run_date)
+    people["model_version"] = version
+    rows = db.replace_partition(
+        OUTPUT_TABLE,
+        "run_date",
+        run_date,
+        pa.Table.from_pandas(people, preserve_index=False),
+        path,
+    )
+    centroids = centroid_frame(table, scorer.features).rename(columns={"label": "segment_id"})
+    centroids = centroids.assign(
+        segment_name=centroids["segment_id"].map(table["segment_name"]),
+        size=centroids["segment_id"].map(table["size"]),
+    )
+    centroids.insert(0, "run_date", run_date)
+    db.replace_partition(
+        CENTROIDS_TABLE,
+        "run_date",
+        run_date,
+        pa.Table.from_pandas(centroids, preserve_index=False),
+        path,
+    )
+    return {
+        "rows_written": rows,
+        "segments": {
+            int(i): f"{row['segment_name']} ({int(row['size'])})" for i, row in table.iterrows()
+        },
+        "table": table,
+    }
+
+
 def train_and_score(
     run_date: dt.date,
     settings: Settings | None = None,
@@ -205,43 +271,8 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        previous = load_previous_centroids(run_date, settings.duckdb_path)
-        people, table = assign(scorer, frame, previous)
-        ratios = table[[c for c in PROFILE_COLUMNS if c in table.columns]]
-        overall = frame.reindex(columns=ratios.columns).astype(float).mean().replace(0, np.nan)
-        ratios = (ratios / overall).fillna(1.0)
-        ratios.index = [f"{i} {table.loc[i, 'segment_name']}" for i in table.index]
-        tracking.log_figure(
-            plots.heatmap(ratios, "Cluster profiles (ratio to the mean)"),
-            "plots/cluster_profiles.png",
-        )
-        summary = table[["segment_name", "size", *ratios.columns]].assign(
-            top_categories=[", ".join(top_categories(row)) for _, row in table.iterrows()]
-        )
-        tracking.log_table(summary.reset_index(), "cluster_profiles.json")
-
-        people.insert(0, "run_date", run_date)
-        people["model_version"] = decision.champion.version
-        rows = db.replace_partition(
-            OUTPUT_TABLE,
-            "run_date",
-            run_date,
-            pa.Table.from_pandas(people, preserve_index=False),
-            settings.duckdb_path,
-        )
-        centroids = centroid_frame(table, scorer.features).rename(columns={"label": "segment_id"})
-        centroids = centroids.assign(
-            segment_name=centroids["segment_id"].map(table["segment_name"]),
-            size=centroids["segment_id"].map(table["size"]),
-        )
-        centroids.insert(0, "run_date", run_date)
-        db.replace_partition(
-            CENTROIDS_TABLE,
-            "run_date",
-            run_date,
-            pa.Table.from_pandas(centroids, preserve_index=False),
-            settings.duckdb_path,
-        )
+        scored = score_population(scorer, run_date, settings, decision.champion.version, frame)
+        rows, table = scored["rows_written"], scored["table"]
         tracking.log_metrics(
             {
                 "rows_scored": rows,
@@ -257,9 +288,7 @@ def train_and_score(
         "model_version": decision.new.version,
         "champion_version": decision.champion.version,
         "promoted": decision.promoted,
-        "segments": {
-            int(i): f"{row['segment_name']} ({int(row['size'])})" for i, row in table.iterrows()
-        },
+        "segments": scored["segments"],
         "rows_written": rows,
         "train_seconds": round(train_seconds, 2),
     }

@@ -6,6 +6,6 @@
 expected order value and a discounted lifetime value per person.
 """
 
-from ml.value.pipeline import train_and_score
+from ml.value.pipeline import score_population, train_and_score
 
-__all__ = ["train_and_score"]
+__all__ = ["score_population", "train_and_score"]

@@ -57,6 +57,40 @@ def score_frame(
     return output
 
 
+def score_population(
+    scorer: CustomerValueModel,
+    run_date: dt.date,
+    settings: Settings,
+    version: str,
+    frame: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Score everyone of ``marts.customer_rfm`` with ``scorer`` into ml.customer_value.
+
+    Returns:
+        ``rows_written`` and the mean probability alive, mean expected purchases in 90
+        days, total and median CLV.
+    """
+    if frame is None:
+        frame = load_summary(settings.duckdb_path)
+    output = score_frame(scorer, frame, run_date, version)
+    rows = db.replace_partition(
+        OUTPUT_TABLE,
+        "run_date",
+        run_date,
+        pa.Table.from_pandas(output, preserve_index=False),
+        settings.duckdb_path,
+    )
+    return {
+        "rows_written": rows,
+        "mean_probability_alive": float(output["probability_alive"].mean()) if rows else 0.0,
+        "mean_expected_purchases_90d": (
+            float(output["expected_purchases_90d"].mean()) if rows else 0.0
+        ),
+        "total_clv": float(output["clv"].sum()),
+        "median_clv": float(np.median(output["clv"])) if rows else 0.0,
+    }
+
+
 def train_and_score(
     run_date: dt.date,
     settings: Settings | None = None,
@@ -158,20 +192,8 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        output = score_frame(scorer, frame, run_date, decision.champion.version)
-        rows = db.replace_partition(
-            OUTPUT_TABLE,
-            "run_date",
-            run_date,
-            pa.Table.from_pandas(output, preserve_index=False),
-            settings.duckdb_path,
-        )
-        summary = {
-            "mean_probability_alive": float(output["probability_alive"].mean()),
-            "mean_expected_purchases_90d": float(output["expected_purchases_90d"].mean()),
-            "total_clv": float(output["clv"].sum()),
-            "median_clv": float(np.median(output["clv"])) if rows else 0.0,
-        }
+        summary = score_population(scorer, run_date, settings, decision.champion.version, frame)
+        rows = summary.pop("rows_written")
         tracking.log_metrics(
             {**summary, "rows_scored": rows, "total_seconds": time.perf_counter() - started}
         )
