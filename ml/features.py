@@ -138,6 +138,42 @@ def check_shares_as_of(run_date: dt.date, path: Path | None = None) -> None:
         )
 
 
+RUN_DATES_TABLE = "meta.model_run_dates"
+
+
+def check_built_for(
+    run_date: dt.date, relations: tuple[str, ...], path: Path | None = None
+) -> None:
+    """Fail unless every relation was last built by dbt for ``run_date``.
+
+    dbt records the run date of every model it builds (``meta.model_run_dates``, the
+    project's on-run-end hook); a mart rebuilt for another date since tonight's build,
+    or never recorded, would be scored under tonight's date with another day's data.
+
+    Raises:
+        ValueError: Names every relation built for another date, or not recorded.
+    """
+    built = []
+    if db.table_exists(RUN_DATES_TABLE, path):
+        built = db.read_arrow(
+            f"select relation, run_date from {RUN_DATES_TABLE}",
+            path=path,
+        ).to_pylist()
+    dates = {row["relation"]: row["run_date"] for row in built}
+    wrong = [
+        f"{relation} (built for {dates[relation]})"
+        if relation in dates
+        else f"{relation} (no run date recorded)"
+        for relation in relations
+        if dates.get(relation) != run_date
+    ]
+    if wrong:
+        raise ValueError(
+            f"the marts were not built for run date {run_date}: {', '.join(wrong)}; "
+            f"run dbt build for {run_date} first (the nightly dbt_build_marts step does)"
+        )
+
+
 def to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow to pandas with numpy dtypes (decimals become floats)."""
     frame = table.to_pandas()

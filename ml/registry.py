@@ -21,3 +21,28 @@ OUTPUT_TABLES: dict[str, str] = {
     "recommendations": "ml.recommendations",
     "customer_value": "ml.customer_value",
 }
+
+#: The marts each model reads. Every one must have been built for the night's run date
+#: (meta.model_run_dates, written by dbt: ml.features.check_built_for).
+INPUT_TABLES: dict[str, tuple[str, ...]] = {
+    "segments": (
+        "marts.customer_behaviour",
+        "marts.customer_features",
+        "marts.customer_category_shares",
+    ),
+    "churn": (
+        "marts.btyd_summaries_at_cutoffs",
+        "marts.churn_scoring_population",
+        "marts.churn_training_examples",
+        "marts.customer_category_shares",
+    ),
+    "recommendations": (
+        "marts.customer_item_interactions",
+        "marts.dim_customers",
+        "marts.dim_products",
+        "marts.fct_product_interactions",
+        "marts.recs_holdout_purchases",
+        "marts.recs_training_interactions",
+    ),
+    "customer_value": ("marts.customer_rfm",),
+}

@@ -204,6 +204,13 @@ def score(
 
     settings = settings or load_settings()
     every_days = retrain_days()[model]
+    from ml.features import check_built_for
+    from ml.registry import INPUT_TABLES
+
+    try:
+        check_built_for(dt.date.fromisoformat(run_date), INPUT_TABLES[model], settings.duckdb_path)
+    except ValueError as exc:
+        raise DataError(f"the {model} model cannot run for {run_date}: {exc}") from exc
     try:
         due, why, plan = due_for_training(model, run_date, settings, every_days, retrain)
         if due:

@@ -59,6 +59,18 @@ def read_arrow(
         return con.sql(sql, params=params).to_arrow_table()
 
 
+def table_exists(table: str, path: Path | str | None = None) -> bool:
+    """Whether ``schema.name`` exists in the warehouse."""
+    schema, _, name = table.partition(".")
+    with connect(path, read_only=True) as con:
+        (count,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()
+    return bool(count)
+
+
 def replace_partition(
     table: str,
     key_column: str,

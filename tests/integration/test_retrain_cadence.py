@@ -163,3 +163,20 @@ def test_retrain_days_reads_a_default_and_per_model_entries() -> None:
     for bad in ("churn=0", "weekly", "nosuch=3", "churn=1.5"):
         with pytest.raises(ValueError, match="PZ_RETRAIN_DAYS"):
             retrain_days({"PZ_RETRAIN_DAYS": bad})
+
+
+def test_a_mart_built_for_another_night_fails_the_model(settings: Settings, nights: dict) -> None:
+    """Last in the module: it rebuilds customer_rfm for the day before."""
+    from pipeline.errors import DataError
+    from tests.integration.conftest import dbt
+
+    built = db.read_arrow(
+        "select run_date from meta.model_run_dates where relation = 'marts.customer_rfm'",
+        path=settings.duckdb_path,
+    ).to_pylist()
+    assert built == [{"run_date": END}]
+    dbt(["run", "-s", "customer_rfm"], settings.duckdb_path, END - dt.timedelta(days=1))
+    with pytest.raises(DataError, match=r"marts\.customer_rfm \(built for 2026-06-29\)"):
+        score("customer_value", RUN_DATE, settings)
+    # The other models read nothing that was rebuilt.
+    assert score("segments", RUN_DATE, settings)["rows_written"] > 0

@@ -80,8 +80,9 @@ def test_short_history_publishes_with_churn_skipped(short_night: Path) -> None:
     churn_audience = files["high_churn_risk.parquet"]
     assert churn_audience["rows"] == 0
     assert "churn was skipped" in churn_audience["empty_because"]
-    published = duckdb.sql(f"select count(*) from '{folder}/high_churn_risk.parquet'")
-    assert published.fetchall() == [(0,)]
+    with duckdb.connect() as con:
+        published = con.sql(f"select count(*) from '{folder}/high_churn_risk.parquet'")
+        assert published.fetchall() == [(0,)]
     # The models that can train on 70 days did, and their audience has members.
     assert "recommendations" not in manifest["skipped_models"]
     assert files["product_recommendations.parquet"]["rows"] > 0

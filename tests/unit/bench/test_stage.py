@@ -22,6 +22,7 @@ def test_a_stage_keeps_its_result_and_a_later_one_needs_it(tmp_path: Path) -> No
         "generated_at": "2026-04-01T00:00:00+00:00",
         "accept_volume_change": False,
         "allow_future": False,
+        "retrain": False,
     }
     assert json.loads((tmp_path / "resolve_run.json").read_text()) == run
     with pytest.raises(FileNotFoundError, match="audit_exports.json"):

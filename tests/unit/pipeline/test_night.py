@@ -58,6 +58,7 @@ def test_run_step_passes_the_results_a_step_reads() -> None:
         "generated_at": "2026-03-01T00:00:00+00:00",
         "accept_volume_change": False,
         "allow_future": False,
+        "retrain": False,
     }
     with pytest.raises(KeyError, match="missing the result of audit_exports"):
         run_step("publish_exports", {"resolve_run": run})

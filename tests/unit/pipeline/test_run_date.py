@@ -40,6 +40,7 @@ def test_resolve_run_gives_the_date_and_the_run_time_for_the_manifest() -> None:
         "generated_at": "2026-04-01T03:00:00+00:00",
         "accept_volume_change": False,
         "allow_future": False,
+        "retrain": False,
     }
     asked = resolve_run(
         {"run_date": "2026-01-15", "accept_volume_change": True, "run_after": RUN_AFTER}
