@@ -42,9 +42,9 @@ demo: setup ## sample extracts, one night, a summary
 	@$(PY) -m tools.airflow_local demo
 
 # One run of the nightly DAG with `airflow dags test`: make run RUN_DATE=YYYY-MM-DD
-run: setup ## one night: make run RUN_DATE=YYYY-MM-DD [ALLOW_FUTURE=1]
+run: setup ## one night: make run RUN_DATE=YYYY-MM-DD [ALLOW_FUTURE=1] [RETRAIN=1]
 	@test -n "$(RUN_DATE)" || { echo "usage: make run RUN_DATE=YYYY-MM-DD" >&2; exit 2; }
-	@$(PY) -m tools.airflow_local run --run-date $(RUN_DATE) $(if $(ALLOW_FUTURE),--allow-future)
+	@$(PY) -m tools.airflow_local run --run-date $(RUN_DATE) $(if $(ALLOW_FUTURE),--allow-future) $(if $(RETRAIN),--retrain)
 
 # One run per date of a range, oldest first: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD
 backfill: setup ## one night per date: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD

@@ -1,10 +1,17 @@
 """``make bench SCALE=S|M|L``: the whole nightly pipeline, time and memory per stage.
 
-Generates (or reuses) a year of sample extracts for the scale, then runs every stage
-of the nightly pipeline from an empty warehouse, each in its own process exactly as the
-DAG's task would, measuring wall time and peak resident memory. Also measures the
-fixed start-up costs (dbt parsing the project, importing MLflow and the DAG) so they
-can be weighed against the work. Writes ``bench/results/<scale>.json`` and ``.md``.
+Generates (or reuses) a year of sample extracts for the scale, then runs two scenarios,
+every stage of the nightly pipeline each in its own process exactly as the DAG's task
+would, measuring wall time and peak resident memory:
+
+* the backfill: a year of history, every delivery but the last day's, into an empty
+  warehouse and a fresh MLflow store, for the day before the last (every model trains);
+* the nightly: the last day's deliveries on top of it, for the last day (the models
+  were trained the night before, so with the default weekly cadence they only score).
+
+Also measures the fixed start-up costs (dbt parsing the project, importing MLflow and
+the DAG) so they can be weighed against the work. Writes ``bench/results/<scale>.json``
+(the backfill's ``stages`` and ``total``, and ``nightly`` in the same shape) and ``.md``.
 """
 
 from __future__ import annotations
@@ -112,8 +119,17 @@ def overheads(env: dict[str, str], log: Path) -> list[Measurement]:
     ]  # fmt: skip
 
 
+def _stage_table(title: str, part: dict) -> list[str]:
+    lines = [f"| {title} | wall (s) | peak RSS (MB) |", "| --- | ---: | ---: |"]
+    for s in part["stages"]:
+        lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s['peak_rss_mb']:,.0f} |")
+    t = part["total"]
+    lines.append(f"| **total** | **{t['wall_s']:.1f}** | **{t['peak_rss_mb']:,.0f}** |")
+    return lines
+
+
 def markdown(result: dict) -> str:
-    """The result as a Markdown table."""
+    """The result as Markdown tables: the backfill, the nightly, the fixed overheads."""
     m = result["machine"]
     lines = [
         f"### Scale {result['scale']}: {result['customers']:,} customers, "
@@ -122,13 +138,20 @@ def markdown(result: dict) -> str:
         f"Measured {result['measured_on']} on {m['cpus']} CPUs, {m['memory_gb']} GB "
         f"({m['platform']}, Python {m['python']}, DuckDB {m['duckdb']}).",
         "",
-        "| stage | wall (s) | peak RSS (MB) |",
-        "| --- | ---: | ---: |",
     ]
-    for s in result["stages"]:
-        lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s['peak_rss_mb']:,.0f} |")
-    t = result["total"]
-    lines.append(f"| **total** | **{t['wall_s']:.1f}** | **{t['peak_rss_mb']:,.0f}** |")
+    backfill = "backfill stage"
+    if result.get("run_date"):
+        backfill += f" ({result['run_date']})"
+    lines += _stage_table(backfill, result)
+    nightly = result.get("nightly")
+    if nightly:
+        trained = nightly.get("models_trained") or {}
+        lines += ["", *_stage_table(f"nightly stage ({nightly['run_date']})", nightly)]
+        if trained:
+            lines += ["", "Models trained on the nightly: " + ", ".join(
+                f"{name} {'yes' if done else 'no (scored only)'}"
+                for name, done in trained.items()
+            ) + "."]  # fmt: skip
     lines += ["", "| fixed overhead | wall (s) | peak RSS (MB) |", "| --- | ---: | ---: |"]
     for s in result["overheads"]:
         lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s['peak_rss_mb']:,.0f} |")
@@ -137,6 +160,59 @@ def markdown(result: dict) -> str:
         lines += ["", f"Generating the sample took {g['wall_s']:.0f} s "
                   f"(peak {g['peak_rss_mb']:,.0f} MB); it is cached and not counted."]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def deliver_until(landing: Path, target: Path, last: dt.date) -> int:
+    """Hard-link the delivery folders of ``landing`` dated on or before ``last`` into
+    ``target`` (the landing folder as it was that night); returns the files added."""
+    added = 0
+    for folder in sorted(landing.glob("*/*")):
+        if folder.parent.name.startswith("_") or not folder.is_dir():
+            continue
+        try:
+            day = dt.date.fromisoformat(folder.name)
+        except ValueError:
+            continue
+        if day > last:
+            continue
+        for path in folder.rglob("*"):
+            link = target / path.relative_to(landing)
+            if path.is_dir() or link.exists():
+                continue
+            link.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, link)
+            added += 1
+    return added
+
+
+def _part(stages: list[Measurement]) -> dict:
+    return {
+        "stages": [
+            {"name": m.name.removeprefix(NIGHTLY), "wall_s": m.wall_s, "peak_rss_mb": m.peak_rss_mb}
+            for m in stages
+        ],
+        "total": {
+            "wall_s": round(sum(m.wall_s for m in stages), 1),
+            "peak_rss_mb": max(m.peak_rss_mb for m in stages),
+        },
+    }
+
+
+#: Prefix of the nightly scenario's stages in the progress file.
+NIGHTLY = "nightly/"
+
+
+def models_trained(home: Path) -> dict[str, bool]:
+    """Whether each model trained on the last night run in ``home`` (its step result)."""
+    from ml.registry import MODELS
+
+    steps = home / "bench" / "steps"
+    out = {}
+    for model in MODELS:
+        path = steps / f"{model}.json"
+        if path.exists():
+            out[model] = bool(json.loads(path.read_text()).get("trained"))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--until",
         choices=STAGES,
-        help="stop after this stage (finish later with --resume)",
+        help="stop after this stage of the backfill (finish later with --resume)",
     )
     args = parser.parse_args(argv)
     results_dir = BENCH_DIR / "results"
@@ -165,33 +241,42 @@ def main(argv: list[str] | None = None) -> int:
     done = json.loads(progress.read_text()) if progress.exists() else []
     log = work / "bench.log"
     landing, sample, _ = ensure_sample(args.scale, args.seed, log)
+    nightly_date = END_DATE
+    backfill_date = END_DATE - dt.timedelta(days=1)
+    delivered = work / "landing"
     env = {
         **os.environ,
         "PZ_HOME": str(work / "home"),
-        "PZ_LANDING_DIR": str(landing),
+        "PZ_LANDING_DIR": str(delivered),
         "PYTHONPATH": str(REPO_ROOT),
     }
     env.pop("MLFLOW_TRACKING_URI", None)
     env.pop("PZ_DUCKDB_PATH", None)
     env.pop("PZ_EXPORT_DIR", None)
-    run_date = END_DATE.isoformat()
+    plan = [(stage, backfill_date) for stage in STAGES]
+    plan += [(NIGHTLY + stage, nightly_date) for stage in STAGES]
     stages: list[Measurement] = [Measurement(**d) for d in done]
-    for stage in STAGES[len(stages) :]:
+    for name, run_date in plan[len(stages) :]:
+        stage = name.removeprefix(NIGHTLY)
+        if stage == STAGES[0]:
+            deliver_until(landing, delivered, run_date)
         m = run_measured(
-            stage,
-            [sys.executable, "-m", "bench.stage", stage, "--run-date", run_date],
+            name,
+            [sys.executable, "-m", "bench.stage", stage, "--run-date", run_date.isoformat()],
             env=env,
             cwd=str(REPO_ROOT),
             log_path=str(log),
         )
-        print(f"{stage:16} {m.wall_s:8.1f} s {m.peak_rss_mb:9,.0f} MB", flush=True)
+        print(f"{name:24} {m.wall_s:8.1f} s {m.peak_rss_mb:9,.0f} MB", flush=True)
         if m.returncode != 0:
-            raise SystemExit(f"stage {stage} failed (exit {m.returncode}); see {log}")
+            raise SystemExit(f"stage {name} failed (exit {m.returncode}); see {log}")
         stages.append(m)
         progress.write_text(json.dumps([asdict(x) for x in stages], indent=2))
         if stage == args.until:
-            print(f"stopped after {stage}; finish with --resume", flush=True)
+            print(f"stopped after {name}; finish with --resume", flush=True)
             return 0
+    backfill = [m for m in stages if not m.name.startswith(NIGHTLY)]
+    nightly = [m for m in stages if m.name.startswith(NIGHTLY)]
     result = {
         "scale": args.scale,
         "customers": SCALES[args.scale],
@@ -199,11 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         "input_bytes": sample["input_bytes"],
         "machine": machine(),
         "measured_on": dt.date.today().isoformat(),
-        "stages": [{"name": m.name, "wall_s": m.wall_s, "peak_rss_mb": m.peak_rss_mb}
-                   for m in stages],
-        "total": {
-            "wall_s": round(sum(m.wall_s for m in stages), 1),
-            "peak_rss_mb": max(m.peak_rss_mb for m in stages),
+        "run_date": backfill_date.isoformat(),
+        **_part(backfill),
+        "nightly": {
+            "run_date": nightly_date.isoformat(),
+            **_part(nightly),
+            "models_trained": models_trained(work / "home"),
         },
         "overheads": [{"name": m.name, "wall_s": m.wall_s, "peak_rss_mb": m.peak_rss_mb}
                       for m in overheads(env, log)],

@@ -165,6 +165,7 @@ def run_dag(
     *,
     mark_success_pattern: str | None = None,
     allow_future: bool = False,
+    retrain: bool = False,
     log: Path | None = None,
 ) -> float:
     """Run the DAG once for ``run_date`` with ``airflow dags test``; return wall seconds.
@@ -178,6 +179,7 @@ def run_dag(
         mark_success_pattern: Regex of task ids to mark successful instead of running
             (e.g. redo only the exports over an already built warehouse).
         allow_future: Run a date after the last delivery (the DAG's ``allow_future``).
+        retrain: Train every model tonight (the DAG's ``retrain``).
         log: File that takes Airflow's output (default: the terminal).
 
     Raises:
@@ -190,7 +192,11 @@ def run_dag(
     published_before = _mtime_ns(manifest)
     started = time.perf_counter()
     env = prepare_airflow(settings, log)
-    conf = {"run_date": run_date, **({"allow_future": True} if allow_future else {})}
+    conf = {
+        "run_date": run_date,
+        **({"allow_future": True} if allow_future else {}),
+        **({"retrain": True} if retrain else {}),
+    }
     args = ["dags", "test", DAG_ID, "--conf", json.dumps(conf)]
     if mark_success_pattern:
         args += ["--mark-success-pattern", mark_success_pattern]
@@ -442,6 +448,11 @@ def main(argv: list[str] | None = None) -> int:
             action="store_true",
             help="run a date after the last delivery (also PZ_ALLOW_FUTURE=1)",
         )
+    run.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train every model tonight, even those not due (PZ_RETRAIN_DAYS)",
+    )
     demo = commands.add_parser("demo", help="sample extracts, one run, a summary")
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
@@ -476,7 +487,13 @@ def main(argv: list[str] | None = None) -> int:
     log = log_file(settings, args.command, run_date)
     print(f"running the night of {run_date}; full Airflow and dbt log: {log}", flush=True)
     try:
-        dag_seconds = run_dag(run_date, settings, allow_future=allow_future, log=log)
+        dag_seconds = run_dag(
+            run_date,
+            settings,
+            allow_future=allow_future,
+            retrain=bool(getattr(args, "retrain", False)),
+            log=log,
+        )
     except (subprocess.CalledProcessError, NightDidNothing) as exc:
         print("\n".join(step_lines(settings, run_date)))
         reason = failure_reason(log) or str(exc)

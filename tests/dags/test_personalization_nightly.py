@@ -119,6 +119,7 @@ def test_run_settings() -> None:
     assert dag.max_active_runs == 1
     assert dag.catchup is False
     assert dag.params["run_date"] is None
+    assert dag.params["retrain"] is False
     assert "### Run date" in dag.doc_md
     assert dag.description and "audience" in dag.description
 
@@ -187,6 +188,8 @@ def test_trigger_and_backfill_refuse_a_malformed_run_date(bad: object) -> None:
     dag = served_dag()
     with pytest.raises(ParamValidationError, match="run_date"):
         dag.params.deep_merge({"run_date": bad}).validate()
+    with pytest.raises(ParamValidationError, match="retrain"):
+        dag.params.deep_merge({"retrain": "weekly"}).validate()
     day = dt.datetime(2026, 3, 30, tzinfo=dt.UTC)
     with pytest.raises(InvalidBackfillConf, match="run_date"):
         _validate_backfill_params(

@@ -77,3 +77,8 @@ def test_a_requested_date_wins_over_a_backfill_s_logical_date() -> None:
 def test_a_backfill_run_without_a_logical_date_is_an_error() -> None:
     with pytest.raises(TypeError, match="logical date"):
         resolve_run({"run_after": RUN_AFTER, "run_type": "backfill", "logical_date": None})
+
+
+def test_retrain_travels_from_the_request_to_the_night() -> None:
+    assert resolve_run({"run_after": RUN_AFTER})["retrain"] is False
+    assert resolve_run({"run_after": RUN_AFTER, "retrain": True})["retrain"] is True
