@@ -172,3 +172,20 @@ def test_the_best_recommender_on_the_holdout_deploys(settings: Settings, first_r
     ).column(0)
     assert set(sources.to_pylist()) <= {result["model"], "popular"}
     assert result["model"] in sources.to_pylist()
+
+
+def test_the_supervised_reference_tells_the_planted_personas_apart(
+    settings: Settings, first_run: dict, sample_landing: Path
+) -> None:
+    """ml.quality judges the segments against what a classifier that knows the personas
+    reaches on the same features; on the generator's planted personas that classifier
+    must recover much of them, and the unsupervised segments less."""
+    from ml import quality
+
+    truth = sample_landing / "_truth"
+    supervised = quality.supervised_ari(END, truth, settings.duckdb_path)
+    report = quality.segment_quality(END, truth, settings.duckdb_path)
+    assert 0.3 < supervised <= 1.0
+    assert report["supervised_ari"] == pytest.approx(supervised)
+    assert report["ari_vs_personas"] < supervised
+    assert report["share_of_supervised"] == pytest.approx(report["ari_vs_personas"] / supervised)
