@@ -27,7 +27,6 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import mlflow
-import mlflow.artifacts
 import mlflow.data
 import pandas as pd
 from matplotlib.figure import Figure
@@ -543,9 +542,14 @@ def save_night_result(ref: ModelRef, result: dict[str, Any], tracking_uri: str) 
 
 def night_result(ref: ModelRef, tracking_uri: str) -> dict[str, Any] | None:
     """What the night that trained ``ref`` returned, None when it was not kept."""
+    import json
+    import tempfile
+
     client = MlflowClient(tracking_uri)
     run_id = client.get_model_version(ref.name, ref.version).run_id
-    try:
-        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{NIGHT_RESULT}")
-    except (MlflowException, OSError):
-        return None
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            path = client.download_artifacts(run_id, NIGHT_RESULT, folder)
+        except (MlflowException, OSError):
+            return None
+        return json.loads(Path(path).read_text())
