@@ -219,7 +219,9 @@ def allocation_shares(
     the shares sum to 1 (ties go to the first variant).
     """
     rng = np.random.default_rng(seed)
-    samples = rng.beta(np.asarray(alphas, float), np.asarray(betas, float), size=(draws, len(alphas)))
+    samples = rng.beta(
+        np.asarray(alphas, float), np.asarray(betas, float), size=(draws, len(alphas))
+    )
     best = np.bincount(samples.argmax(axis=1), minlength=len(alphas))
     return [float(count) / draws for count in best]
 
@@ -320,8 +322,10 @@ def _empty(table: str, path: Path) -> pa.Table:
 def _as_table(rows: list[dict[str, Any]], table: str, path: Path) -> pa.Table:
     """Rows as an Arrow table with the warehouse table's columns (its types decide)."""
     columns = _empty(table, path).column_names
-    return pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows]) if rows else _empty(
-        table, path
+    return (
+        pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows])
+        if rows
+        else _empty(table, path)
     )
 
 
@@ -362,7 +366,9 @@ def audience_lift(
             path=path,
         )
         rows = lift_rows(outcomes, run_date)
-        written += db.replace_partition(LIFT_TABLE, "run_date", night, _as_table(rows, LIFT_TABLE, path), path)
+        written += db.replace_partition(
+            LIFT_TABLE, "run_date", night, _as_table(rows, LIFT_TABLE, path), path
+        )
         significant += sum(
             1 for r in rows if r["conversion_ci_low"] is not None
             and (r["conversion_ci_low"] > 0 or r["conversion_ci_high"] < 0)
@@ -385,6 +391,7 @@ def audience_lift(
             written, len(todo), todo[0], todo[-1], significant,
         )  # fmt: skip
 
+    manifest = manifest or settings.dbt_target_dir / "manifest.json"
     variants = {a.name: a.variants for a in load_audiences(manifest) if a.variants}
     result["posteriors"] = _write_posteriors(run_date, variants, min(windows), path)
     return result
@@ -395,7 +402,9 @@ def _write_posteriors(
 ) -> dict[str, dict[str, dict[str, float]]]:
     if not variants:
         log.info("variants: no audience declares variants")
-        db.replace_partition(POSTERIOR_TABLE, "run_date", run_date, _empty(POSTERIOR_TABLE, path), path)
+        db.replace_partition(
+            POSTERIOR_TABLE, "run_date", run_date, _empty(POSTERIOR_TABLE, path), path
+        )
         return {}
     history = pa.table({"audience": [], "variant": [], "members": [], "conversions": []})
     if _has_table(path, SENDS_TABLE):
@@ -408,7 +417,9 @@ def _write_posteriors(
             path=path,
         )
     rows = variant_posteriors(history, variants, run_date, window_days)
-    db.replace_partition(POSTERIOR_TABLE, "run_date", run_date, _as_table(rows, POSTERIOR_TABLE, path), path)
+    db.replace_partition(
+        POSTERIOR_TABLE, "run_date", run_date, _as_table(rows, POSTERIOR_TABLE, path), path
+    )
     posteriors: dict[str, dict[str, dict[str, float]]] = {}
     for r in rows:
         posteriors.setdefault(r["audience"], {})[r["variant"]] = {
