@@ -72,7 +72,17 @@ def _dbt_phase(
     result = run_dbt(phase, run["run_date"])
     accept = True if run.get("accept_volume_change") else None
     rows = guard_volumes(phase, run["run_date"], accept_change=accept)
+    if phase == "audiences":
+        from pipeline.lift import frequency_capped  # numpy, duckdb: not at DAG parse time
+
+        result["frequency_capped"] = frequency_capped(run["run_date"])
     return {**result, "rows": rows, **({"freshness_warnings": stale} if stale else {})}
+
+
+def _audience_lift(run: dict[str, str]) -> dict[str, Any]:
+    from pipeline.lift import audience_lift  # statsmodels, duckdb: not at DAG parse time
+
+    return audience_lift(run)
 
 
 def _score(run: dict[str, Any], *, model: str) -> dict[str, Any]:
@@ -136,10 +146,20 @@ STEPS: tuple[Step, ...] = (
         for model in MODELS
     ),
     Step(
+        "audience_lift",
+        _audience_lift,
+        "Lift on the holdouts of earlier nights whose outcome windows are open or just "
+        "closed (marts.audience_lift); tonight's variant posteriors.",
+        upstream=("resolve_run", "dbt_build_marts"),
+        inputs=_RUN,
+        opens_duckdb=True,
+        fails_fast=True,
+    ),
+    Step(
         "dbt_build_audiences",
         partial(_dbt_phase, phase="audiences"),
         "dbt build of the audience models and membership, tests and volume guards included.",
-        upstream=("resolve_run", *MODELS),
+        upstream=("resolve_run", *MODELS, "audience_lift"),
         inputs=_RUN,
         opens_duckdb=True,
         fails_fast=True,

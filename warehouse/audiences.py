@@ -41,6 +41,7 @@ class Audience:
         needs_models: The models whose scores the rule reads (registry names).
         profiles: The files written for it (:mod:`warehouse.export.profiles`):
             ``generic`` (its own Parquet and CSV files) and the tools' formats.
+        variants: Content variants allocated by Thompson sampling (empty: none).
     """
 
     name: str
@@ -52,6 +53,7 @@ class Audience:
     columns: tuple[str, ...]
     needs_models: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ("generic",)
+    variants: tuple[str, ...] = ()
 
     @property
     def model(self) -> str:
@@ -83,6 +85,11 @@ def _audience(model: dict[str, Any]) -> Audience | None:
         raise DeclarationError(f"{name}: needs_models must be a list of model names")
     profiles = spec.get("profiles") or ["generic"]
     _check_profiles(name, str(spec["channel"]), columns, profiles)
+    variants = spec.get("variants") or []
+    if not isinstance(variants, list) or len({str(v) for v in variants}) != len(variants):
+        raise DeclarationError(f"{name}: variants must be a list without repeats")
+    if variants and len(variants) < 2:
+        raise DeclarationError(f"{name}: declare at least two variants, or none")
     return Audience(
         name=name[len(MODEL_PREFIX) :],
         description=" ".join(str(model.get("description", "")).split()),
@@ -93,6 +100,7 @@ def _audience(model: dict[str, Any]) -> Audience | None:
         columns=columns,
         needs_models=tuple(needs),
         profiles=tuple(profiles),
+        variants=tuple(str(v) for v in variants),
     )
 
 

@@ -24,6 +24,7 @@ ENTRY_POINTS = [
     "ml.recommendations",
     "ml.value",
     "ml.quality",
+    "pipeline.lift",
     "tests.realdata.datasets",
 ]
 MAIN_GUARD = re.compile(r"^if __name__ == .__main__.:", re.MULTILINE)

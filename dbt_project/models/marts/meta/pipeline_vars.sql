@@ -1,6 +1,6 @@
 {#- One row: the run date and the vars this build ran with, typed, so Python reads the
     figures dbt applied instead of parsing dbt_project.yml again. A var holding a
-    mapping becomes one column per key, named <var>__<key>. -#}
+    mapping becomes one column per key, named <var>__<key>; a list, an array. -#}
 with final as (
     select
         {{ run_date() }} as run_date,
@@ -14,6 +14,9 @@ with final as (
         cast({{ var('feature_history_spacing_days') }} as integer) as feature_history_spacing_days,
         cast({{ var('churn_horizon_days') }} as integer) as churn_horizon_days,
         cast({{ var('recs_holdout_days') }} as integer) as recs_holdout_days,
+        cast({{ var('rolling_message_cap') }} as integer) as rolling_message_cap,
+        cast({{ var('rolling_cap_days') }} as integer) as rolling_cap_days,
+        {{ integer_array(var('lift_window_days')) }} as lift_window_days,
         {#- One column per interaction type: interaction_weights__<type>. #}
         {%- for interaction_type, weight in var('interaction_weights').items() %}
         cast({{ weight }} as double) as interaction_weights__{{ interaction_type }}
