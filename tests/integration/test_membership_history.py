@@ -1,5 +1,5 @@
 """Membership history over real nights of dbt: snapshots dated by run date, planted
-segment moves counted in marts.segment_transitions, backfills and re-runs that leave
+segment moves counted in history.segment_transitions, backfills and re-runs that leave
 the history as it should be.
 
 Each test copies the built sample warehouse (marts as of END) and runs the night's
@@ -103,7 +103,7 @@ def test_a_planted_move_is_one_transition_on_the_night_it_happened(two_nights) -
     db_path, people = two_nights
     moves = _rows(
         db_path,
-        "select kind, from_segment, to_segment, person_count from marts.segment_transitions"
+        "select kind, from_segment, to_segment, person_count from history.segment_transitions"
         f" where run_date = '{NIGHT_2}' order by all",
     )
     assert moves == [
@@ -123,7 +123,7 @@ def test_a_planted_move_is_one_transition_on_the_night_it_happened(two_nights) -
     # The first night: everyone enters, as many as the population.
     entered = _rows(
         db_path,
-        "select kind, sum(person_count) from marts.segment_transitions"
+        "select kind, sum(person_count) from history.segment_transitions"
         f" where run_date = '{NIGHT_1}' and from_segment is null group by kind order by kind",
     )
     population = _rows(
@@ -190,7 +190,7 @@ def test_a_rerun_of_the_latest_night_replaces_what_it_recorded(two_nights, tmp_p
     assert stretches == [("active", NIGHT_1, None)]
     moves = _rows(
         db_path,
-        "select kind, from_segment, to_segment from marts.segment_transitions"
+        "select kind, from_segment, to_segment from history.segment_transitions"
         f" where run_date = '{NIGHT_2}' and kind = 'segment'",
     )
     assert moves == []

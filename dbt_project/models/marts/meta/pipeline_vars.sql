@@ -14,6 +14,7 @@ with final as (
         cast({{ var('feature_history_spacing_days') }} as integer) as feature_history_spacing_days,
         cast({{ var('churn_horizon_days') }} as integer) as churn_horizon_days,
         cast({{ var('recs_holdout_days') }} as integer) as recs_holdout_days,
+        cast({{ var('send_time_prior_strength') }} as double) as send_time_prior_strength,
         {#- One column per interaction type: interaction_weights__<type>. #}
         {%- for interaction_type, weight in var('interaction_weights').items() %}
         cast({{ weight }} as double) as interaction_weights__{{ interaction_type }}
