@@ -66,7 +66,10 @@
         where dbt_valid_to is null
     {%- endset -%}
     {%- set latest = history_latest_date() -%}
-    {%- if not execute -%}
+    {%- set source_exists = execute and adapter.get_relation(
+        relation.database, relation.schema, relation.identifier) is not none -%}
+    {%- if not source_exists -%}
+        {#- Parsing, or compiling before the source is built: nothing to count. -#}
         {{ tonight }}
     {%- elif latest is not none and latest | string > night | string -%}
         {{ log(this.identifier ~ ": run date " ~ night ~ " is before the latest recorded night "
