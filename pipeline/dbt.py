@@ -15,11 +15,16 @@ from warehouse.settings import DBT_PROJECT_DIR, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
+#: What runs after the models have scored: the audiences, the membership history
+#: snapshots (of rule, RFM and model segments and of audience membership) and the
+#: transitions read from them.
+AFTER_MODELS: list[str] = ["path:models/audiences", "path:snapshots", "path:models/marts/history"]
+
 #: dbt selection of each phase. Staging to marts (with every test on them, and the
-#: seeds) before the models train; the audience models after them.
+#: seeds) before the models train; the audience models and the history after them.
 DBT_PHASES: dict[str, list[str]] = {
-    "marts": ["--exclude", "path:models/audiences"],
-    "audiences": ["--select", "path:models/audiences"],
+    "marts": ["--exclude", *AFTER_MODELS],
+    "audiences": ["--select", *AFTER_MODELS],
 }
 
 
@@ -161,7 +166,8 @@ def run_dbt(phase: str, run_date: str, settings: Settings | None = None) -> dict
 
     Args:
         phase: ``marts`` (seeds, staging, intermediate and marts with their tests) or
-            ``audiences`` (the audience models and membership with their tests).
+            ``audiences`` (the audience models and membership, the history snapshots
+            and segment transitions, with their tests).
         run_date: Passed as ``--vars '{"run_date": ...}'``.
         settings: Where the warehouse is (default: from the environment).
 

@@ -158,7 +158,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "dbt_build_audiences",
         partial(_dbt_phase, phase="audiences"),
-        "dbt build of the audience models and membership, tests and volume guards included.",
+        "dbt build of the audience models and membership, the membership-history snapshots "
+        "and segment transitions; tests and volume guards included.",
         upstream=("resolve_run", *MODELS, "audience_lift"),
         inputs=_RUN,
         opens_duckdb=True,

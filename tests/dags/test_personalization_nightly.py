@@ -268,8 +268,9 @@ def test_dbt_phases(tmp_path: Path) -> None:
     settings = load_settings({"PZ_HOME": str(tmp_path)})
     marts = dbt_command("marts", "2026-03-31", settings)
     audiences = dbt_command("audiences", "2026-03-31", settings)
-    assert marts[1] == "build" and marts[-2:] == ["--exclude", "path:models/audiences"]
-    assert audiences[-2:] == ["--select", "path:models/audiences"]
+    after_models = ["path:models/audiences", "path:snapshots", "path:models/marts/history"]
+    assert marts[1] == "build" and marts[-4:] == ["--exclude", *after_models]
+    assert audiences[-4:] == ["--select", *after_models]
     assert json.loads(marts[marts.index("--vars") + 1]) == {"run_date": "2026-03-31"}
     assert marts[marts.index("--target-path") + 1] == str(tmp_path / "dbt" / "target")
     with pytest.raises(ValueError):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.dbt import DBT_PHASES
 from warehouse.load import load_landing
 from warehouse.settings import DBT_PROJECT_DIR, REPO_ROOT
 from warehouse.synthetic import generate
@@ -54,11 +55,12 @@ def sample_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_warehouse(sample_landing: Path) -> Path:
-    """The sample loaded and built to the marts (dbt build, with every test)."""
+    """The sample loaded and built to the marts (dbt build of the night's marts phase,
+    with every test)."""
     db = sample_landing.parent / "warehouse.duckdb"
     summary = load_landing(sample_landing, db)
     assert not summary.failed, summary.failed
-    dbt(["build", "--exclude", "path:models/audiences"], db, END)
+    dbt(["build", *DBT_PHASES["marts"]], db, END)
     return db
 
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from ml.segments.data import load_features
+from pipeline.dbt import DBT_PHASES
 from tests.integration.conftest import END, copy_until, dbt
 from warehouse import db
 from warehouse.load import load_landing
@@ -252,7 +253,7 @@ def test_a_category_with_an_apostrophe_builds_and_becomes_a_feature(
             "update raw.shop__products set category = 'Kids'' Toys' where category = 'toys'"
         )
     dbt(
-        ["run", "--select", "stg_shop__products+", "--exclude", "path:models/audiences"],
+        ["run", "--select", "stg_shop__products+", *DBT_PHASES["marts"]],
         db_path,
         END,
     )

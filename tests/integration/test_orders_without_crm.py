@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.dbt import DBT_PHASES
 from tests.integration.conftest import dbt
 from warehouse.load import load_landing
 
@@ -64,7 +65,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     db = root / "warehouse.duckdb"
     assert not load_landing(landing, db).failed
-    dbt(["build", "--exclude", "path:models/audiences"], db, RUN_DATE)
+    dbt(["build", *DBT_PHASES["marts"]], db, RUN_DATE)
     return db
 
 

@@ -1,10 +1,10 @@
 {#- One row per person with everything an audience rule may test: the customer 360,
-    RFM, rule segments, tonight's ML scores (churn, segments, customer value with the
-    person's percentile of expected order value among tonight's scored), the open cart
-    and the top three
-    recommendations, plus the hashed identifiers ads files carry and whether email is
-    suppressed (marts.email_suppressions). Rules in
-    _audiences__models.yml are SQL predicates over these columns. Ephemeral: it is the
+    RFM, rule segments, the journey stage and preferred send hour, tonight's ML scores
+    (churn, segments, customer value with the person's percentile of expected order
+    value among tonight's scored), the open cart and the top three recommendations,
+    plus the hashed identifiers ads files carry and whether email is suppressed
+    (marts.email_suppressions). Rules in _audiences__models.yml are SQL predicates over
+    these columns. Ephemeral: it is the
     audiences' working set, not a table anyone should read. -#}
 {{ config(materialized='ephemeral') }}
 
@@ -33,6 +33,14 @@ products as (
 
 email_suppressions as (
     select * from {{ ref('email_suppressions') }}
+),
+
+send_times as (
+    select * from {{ ref('customer_send_times') }}
+),
+
+journey_stages as (
+    select * from {{ ref('customer_journey_stages') }}
 ),
 
 churn_scores as (
@@ -120,6 +128,9 @@ final as (
         customers.postal_code,
         customers.preferred_category,
         customers.engagement_tier,
+        send_times.preferred_send_hour,
+        send_times.time_zone as send_time_zone,
+        journey_stages.journey_stage,
         rfm.rfm_segment,
         {{ dbt.concat([
             'cast(rfm.r_score as ' ~ dbt.type_string() ~ ')',
@@ -209,6 +220,8 @@ final as (
     left join top_recommendations on top_recommendations.person_id = customers.person_id
     left join value_ranks on value_ranks.person_id = customers.person_id
     left join email_suppressions on email_suppressions.person_id = customers.person_id
+    left join send_times on send_times.person_id = customers.person_id
+    left join journey_stages on journey_stages.person_id = customers.person_id
 )
 
 select * from final

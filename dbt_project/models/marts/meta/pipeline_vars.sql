@@ -17,6 +17,7 @@ with final as (
         cast({{ var('rolling_message_cap') }} as integer) as rolling_message_cap,
         cast({{ var('rolling_cap_days') }} as integer) as rolling_cap_days,
         {{ integer_array(var('lift_window_days')) }} as lift_window_days,
+        cast({{ var('send_time_prior_strength') }} as double) as send_time_prior_strength,
         {#- One column per interaction type: interaction_weights__<type>. #}
         {%- for interaction_type, weight in var('interaction_weights').items() %}
         cast({{ weight }} as double) as interaction_weights__{{ interaction_type }}
