@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import plots, tracking
+from ml import drift, plots, tracking
 from ml.churn import btyd
 from ml.churn.data import LABEL, load_horizon_days, load_scoring_frame, load_training_frame
 from ml.churn.model import (
@@ -293,6 +293,19 @@ def train_and_score(
             cutoff=run_date,
         )
         output = score_frame(scorer, population, run_date, decision.champion.version)
+        trained_on = pd.concat([fit, valid], ignore_index=True)
+        drifted = drift.check(
+            MODEL_NAME,
+            run_date,
+            decision.new,
+            decision.champion,
+            drift.reference_of(
+                trained_on, features, {"churn_probability": model.predict_proba(trained_on)}
+            ),
+            population,
+            {"churn_probability": output["churn_probability"]},
+            settings,
+        )
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",
@@ -324,4 +337,5 @@ def train_and_score(
         "promoted": decision.promoted,
         "rows_written": rows,
         "train_seconds": round(train_seconds, 2),
+        **drifted,
     }

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import plots, tracking
+from ml import drift, plots, tracking
 from ml.errors import NotEnoughData
 from ml.recs.data import load_interactions, load_people, load_popularity, load_products, load_split
 from ml.recs.model import KINDS, Matrix, RecsModel, evaluate, make_recommender
@@ -30,6 +30,20 @@ K = 10
 EVAL_USERS = 30_000
 #: Kinds fitted on purchases only (everything else on the weighted interactions).
 ON_PURCHASES = ("popular",)
+
+
+#: People whose recommendations describe a new version's scores when it does not score
+#: the night itself (the reference of its score distribution).
+DRIFT_SAMPLE = 5_000
+
+
+def person_activity(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Per person: products interacted with and total interaction weight (the input's
+    shape that drift is measured on; the recommender's own input is the whole matrix)."""
+    grouped = interactions.groupby("person_id", sort=True, observed=True)
+    return pd.DataFrame(
+        {"products": grouped["product_id"].count(), "weight": grouped["weight"].sum()}
+    ).reset_index()
 
 
 def _ratio(value: float, baseline: float) -> float:
@@ -257,6 +271,23 @@ def train_and_score(
         active = set(products.loc[products["is_active"], "product_id"])
         exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())
         recs = scorer.recommend_ids(people["person_id"].to_numpy(), seen_all, exclude, K)
+        activity = person_activity(interactions)
+        if scorer is model:
+            trained = recs
+        else:
+            seen_new = Matrix.build(purchased, None, model.user_ids, model.item_ids).values
+            sample = model.user_ids[sample_rows(len(model.user_ids), DRIFT_SAMPLE, seed)]
+            trained = model.recommend_ids(sample, seen_new, None, K)
+        drifted = drift.check(
+            MODEL_NAME,
+            run_date,
+            decision.new,
+            decision.champion,
+            drift.reference_of(activity, ["products", "weight"], {"score": trained["score"]}),
+            activity,
+            {"score": recs["score"]},
+            settings,
+        )
         output = fill_popular(
             recs,
             people,
@@ -298,4 +329,5 @@ def train_and_score(
         "people": int(output["person_id"].nunique()) if rows else 0,
         "share_popular": share_popular,
         "train_seconds": round(train_seconds, 2),
+        **drifted,
     }

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import plots, tracking
+from ml import drift, plots, tracking
 from ml.errors import NotEnoughData
 from ml.features import CATEGORY_PREFIX, ID_COLUMN, align
 from ml.segments.data import CENTROIDS_TABLE, load_features, load_previous_centroids
@@ -207,6 +207,18 @@ def train_and_score(
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         previous = load_previous_centroids(run_date, settings.duckdb_path)
         people, table = assign(scorer, frame, previous)
+        drifted = drift.check(
+            MODEL_NAME,
+            run_date,
+            decision.new,
+            decision.champion,
+            drift.reference_of(
+                frame, model.features, {"distance": model.distance(frame, model.predict(frame))}
+            ),
+            frame,
+            {"distance": people["distance"]},
+            settings,
+        )
         ratios = table[[c for c in PROFILE_COLUMNS if c in table.columns]]
         overall = frame.reindex(columns=ratios.columns).astype(float).mean().replace(0, np.nan)
         ratios = (ratios / overall).fillna(1.0)
@@ -262,4 +274,5 @@ def train_and_score(
         },
         "rows_written": rows,
         "train_seconds": round(train_seconds, 2),
+        **drifted,
     }

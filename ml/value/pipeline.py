@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import tracking
+from ml import drift, tracking
 from ml.errors import NotEnoughData
 from ml.features import ID_COLUMN
 from ml.value import bgnbd
@@ -159,6 +159,17 @@ def train_and_score(
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
         output = score_frame(scorer, frame, run_date, decision.champion.version)
+        trained = output if scorer is model else score_frame(model, frame, run_date, ref.version)
+        drifted = drift.check(
+            MODEL_NAME,
+            run_date,
+            decision.new,
+            decision.champion,
+            drift.reference_of(frame, list(SUMMARY_COLUMNS), {"clv": trained["clv"]}),
+            frame,
+            {"clv": output["clv"]},
+            settings,
+        )
         rows = db.replace_partition(
             OUTPUT_TABLE,
             "run_date",
@@ -193,4 +204,5 @@ def train_and_score(
         "promoted": decision.promoted,
         "rows_written": rows,
         "fit_seconds": round(fit_seconds, 2),
+        **drifted,
     }
