@@ -58,6 +58,9 @@ _FORMAT = 1
 def bin_edges(values: np.ndarray, bins: int = BINS) -> list[float]:
     """The inner edges of ``bins`` quantile bins of ``values`` (NaN ignored), distinct.
 
+    Edges are values of the data (the inverted empirical CDF), so a count or a flag is
+    binned at its own values.
+
     A column with few distinct values (a count, a flag) gets fewer bins; a constant
     column gets none (one bin holds every value).
     """
@@ -65,7 +68,7 @@ def bin_edges(values: np.ndarray, bins: int = BINS) -> list[float]:
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
         return []
-    inner = np.quantile(finite, np.arange(1, bins) / bins, method="linear")
+    inner = np.quantile(finite, np.arange(1, bins) / bins, method="inverted_cdf")
     edges = sorted({float(e) for e in inner})
     return [e for e in edges if e < finite.max()] or []
 
