@@ -1,7 +1,9 @@
 """Drift: how far tonight's model inputs and scores are from the data the model learnt on.
 
 The population stability index (PSI) of one column compares the share of rows in each
-bin of a reference distribution (``e``) with tonight's share in the same bins (``a``):
+bin of a reference distribution (``e``) with tonight's share in the same bins (``a``;
+the bins are the training deciles, one bin below and one above the training range, and
+one for missing values):
 ``PSI = sum((a_i - e_i) * ln(a_i / e_i))``, shares floored at :data:`SHARE_FLOOR` so an
 empty bin counts as nearly empty rather than infinitely far. Rule of thumb: below 0.1
 stable, 0.1 to 0.2 a moderate shift, 0.2 and above a shift worth acting on (the default
@@ -56,21 +58,21 @@ _FORMAT = 1
 
 
 def bin_edges(values: np.ndarray, bins: int = BINS) -> list[float]:
-    """The inner edges of ``bins`` quantile bins of ``values`` (NaN ignored), distinct.
+    """The edges of ``bins`` quantile bins of ``values`` (NaN ignored), distinct, with a
+    bin below the smallest value and one above the largest.
 
     Edges are values of the data (the inverted empirical CDF), so a count or a flag is
-    binned at its own values.
-
-    A column with few distinct values (a count, a flag) gets fewer bins; a constant
-    column gets none (one bin holds every value).
+    binned at its own values and a column with few distinct values gets fewer bins.
+    The two outer bins are empty in the reference: a value outside the training range
+    falls there, so even a constant training column shows a shift.
     """
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
         return []
     inner = np.quantile(finite, np.arange(1, bins) / bins, method="inverted_cdf")
-    edges = sorted({float(e) for e in inner})
-    return [e for e in edges if e < finite.max()] or []
+    lowest = float(np.nextafter(finite.min(), -np.inf))
+    return sorted({lowest, *(float(e) for e in inner), float(finite.max())})
 
 
 def bin_shares(values: np.ndarray, edges: Sequence[float]) -> list[float]:
@@ -237,6 +239,11 @@ def check(
         "drifted": drifted,
         **({"drift_unmeasured": True} if against is None else {}),
     }
+
+
+def clear(model: str, run_date: dt.date, settings: Settings) -> None:
+    """Remove the model's rows of the run date (a re-run that could not train it)."""
+    _record(model, run_date, "", [], settings.drift_psi_warn, settings)
 
 
 def _record(

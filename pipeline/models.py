@@ -164,6 +164,9 @@ def score(model: str, run_date: str, settings: Settings | None = None) -> dict[s
         track_skip(model, run_date, skip.reason, settings.mlflow_tracking_uri)
         record_skip(model, run_date, skip.reason, settings)
         record_metrics(model, run_date, {}, settings)
+        from ml.drift import clear
+
+        clear(model, dt.date.fromisoformat(run_date), settings)
         return {"skipped": skip.reason}
     except ValueError as exc:
         reason = " ".join(str(exc).split())[:300]

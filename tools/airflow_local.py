@@ -300,10 +300,19 @@ def summary(settings: Settings, run_date: str) -> str:
         for entry in manifest["files"]:
             if "warning" in entry:
                 lines.append(f"WARNING: {entry['file']}: {entry['warning']}")
+        for entry in manifest.get("drift", []):
+            measured = "no reference" if entry["psi"] is None else f"PSI {entry['psi']:.3f}"
+            lines.append(
+                f"WARNING: drift: {entry['model']} {entry['kind']} {entry['name']} {measured} "
+                f"(threshold {entry['threshold']}) against the training data of version "
+                f"{entry['model_version']}"
+            )
         lines.append(
             f"Files: {folder}/<audience>.parquet|csv, <audience>.<tool>.csv (docs/exports.md) "
             "and manifest.json"
         )
+        if manifest.get("report"):
+            lines.append(f"Report: {folder}/{manifest['report']['file']} (opens offline)")
     else:
         lines.append(f"No published exports in {folder}.")
     venv = Path(sys.executable).parent

@@ -28,15 +28,18 @@ def test_psi_of_two_bins_by_hand() -> None:
 def test_deciles_of_a_planted_shift_by_hand() -> None:
     reference = np.arange(100, dtype=float)
     edges = drift.bin_edges(reference)
-    assert edges == [9.0, 19.0, 29.0, 39.0, 49.0, 59.0, 69.0, 79.0, 89.0]
-    assert drift.bin_shares(reference, edges) == pytest.approx([0.1] * 10 + [0.0])
-    # Everyone shifted up by 10: the first decile empties, the last doubles.
+    below = float(np.nextafter(0.0, -1.0))
+    assert edges == [below, 9.0, 19.0, 29.0, 39.0, 49.0, 59.0, 69.0, 79.0, 89.0, 99.0]
+    # Nobody below or above the training range, a tenth in each decile, none missing.
+    assert drift.bin_shares(reference, edges) == pytest.approx([0.0] + [0.1] * 10 + [0.0, 0.0])
+    # Everyone shifted up by 10: the first decile empties, a tenth is above the range.
     shifted = drift.bin_shares(reference + 10, edges)
-    assert shifted == pytest.approx([0.0] + [0.1] * 8 + [0.2, 0.0])
-    # First bin: (0.0001 - 0.1) ln(0.0001 / 0.1); last: 0.1 ln 2; missing: both floored.
-    by_hand = (1e-4 - 0.1) * math.log(1e-4 / 0.1) + 0.1 * math.log(2)
+    assert shifted == pytest.approx([0.0, 0.0] + [0.1] * 9 + [0.1, 0.0])
+    # First decile: (0.0001 - 0.1) ln(0.0001 / 0.1); above: (0.1 - 0.0001) ln(0.1 / 0.0001);
+    # the empty bins and the missing bin are floored on both sides and add nothing.
+    by_hand = 2 * 0.0999 * math.log(1000)
     assert drift.psi(drift.bin_shares(reference, edges), shifted) == pytest.approx(by_hand)
-    assert by_hand == pytest.approx(0.759400, abs=1e-6)
+    assert by_hand == pytest.approx(1.380170, abs=1e-6)
 
 
 def test_missing_values_have_their_own_bin() -> None:
@@ -48,9 +51,21 @@ def test_missing_values_have_their_own_bin() -> None:
 
 
 def test_a_column_with_few_values_gets_few_bins() -> None:
-    assert drift.bin_edges(np.array([0.0] * 90 + [1.0] * 10)) == [0.0]
-    assert drift.bin_edges(np.array([3.0] * 10)) == []
-    assert drift.bin_shares(np.array([3.0, 4.0]), []) == [1.0, 0.0]
+    below = float(np.nextafter(0.0, -1.0))
+    assert drift.bin_edges(np.array([0.0] * 90 + [1.0] * 10)) == [below, 0.0, 1.0]
+    assert drift.bin_edges(np.array([])) == []
+
+
+def test_a_constant_training_column_still_shows_a_shift() -> None:
+    # Regression: a feature that was 0 for every training example put everything in one
+    # bin, so tonight's values of 12 and more read as no drift at all.
+    edges = drift.bin_edges(np.zeros(50))
+    assert drift.bin_shares(np.zeros(50), edges) == [0.0, 1.0, 0.0, 0.0]
+    assert drift.bin_shares(np.full(10, 12.0), edges) == [0.0, 0.0, 1.0, 0.0]
+    # Everything moved from one bin to the empty one: 2 x (1 - 0.0001) ln(1 / 0.0001).
+    assert drift.psi([0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]) == pytest.approx(
+        2 * 0.9999 * math.log(1e4)
+    )
 
 
 def test_only_the_shifted_feature_trips_the_threshold() -> None:
