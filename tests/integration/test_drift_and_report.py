@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -102,8 +103,10 @@ def test_the_planted_shift_trips_the_threshold_and_the_night_warns(shifted: Path
     listed = {(d["model"], d["kind"], d["name"]) for d in manifest["drift"]}
     assert ("churn", "feature", "sessions_90d") in listed
     assert listed == {key for key, value in by_name.items() if value[2] != "ok"}
-    log = (shifted / "dag_run.log").read_text()
-    assert "drift from the training data of version" in log
+    summary = (shifted / "dag_run.log").read_text()
+    assert "WARNING: drift: churn: " in summary
+    log = (shifted / "logs" / f"run-{RUN_DATE}.log").read_text()
+    assert "churn: drift from the training data of version" in log
     assert "published all the same" in log
 
     client = MlflowClient(f"sqlite:///{shifted / 'mlflow' / 'mlflow.db'}")
@@ -113,6 +116,19 @@ def test_the_planted_shift_trips_the_threshold_and_the_night_warns(shifted: Path
     assert run.data.metrics["drift_max_psi"] >= psi
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "drift")}
     assert artifacts == {"drift/psi.json", "drift/reference.json"}
+    # The PSI again, from the stored reference and tonight's scored people, by numpy alone.
+    reference = json.loads(
+        Path(client.download_artifacts(run.info.run_id, "drift/reference.json")).read_text()
+    )["columns"]["feature:sessions_90d"]
+    tonight = np.array(
+        [v for (v,) in _query(shifted, "select sessions_90d from marts.churn_scoring_population")]
+    )
+    assert tonight.min() >= 12  # the plant reached everyone the model scored
+    edges = np.array(reference["edges"])
+    counts = np.bincount(np.searchsorted(edges, tonight, side="left"), minlength=len(edges) + 1)
+    actual = np.maximum(np.append(counts / len(tonight), 0.0), 1e-4)
+    expected = np.maximum(np.array(reference["shares"]), 1e-4)
+    assert psi == pytest.approx(float(np.sum((actual - expected) * np.log(actual / expected))))
     metrics = dict(
         _query(
             shifted,

@@ -376,7 +376,11 @@ def render(
     metrics, skips = model_metrics(con, run_date)
     drifted = drift(con, run_date)
     files, rejects, outcomes = loads(con)
-    before = f"the night of {previous['run_date']}" if previous else "no earlier published night"
+    before = (
+        f"the change is against the night of {previous['run_date']}, as its manifest lists it"
+        if previous
+        else "there is no earlier published night to compare with"
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -385,8 +389,8 @@ def render(
         '<p class="note">Aggregates of the warehouse as this night left it: counts, '
         "metrics and distributions only, no person id, contact or delivered value.</p>",
         '<section id="audiences"><h2>Audiences</h2>',
-        f'<p class="note">Members tonight (the control group is not exported); the change '
-        f"is against {html.escape(before)}, as its manifest lists it.</p>",
+        f'<p class="note">Members tonight (the control group is not exported); '
+        f"{html.escape(before)}.</p>",
         _table(sizes),
         _audiences_plot(sizes),
         "</section>",

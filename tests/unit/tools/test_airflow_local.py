@@ -134,6 +134,8 @@ def test_the_summary_warns_of_drift_and_names_the_report(
     drift = [
         {"model": "churn", "model_version": "4", "kind": "feature", "name": "sessions_90d",
          "psi": 2.3456, "threshold": 0.2, "status": "drift"},
+        {"model": "churn", "model_version": "4", "kind": "feature", "name": "tenure_days",
+         "psi": 0.7, "threshold": 0.2, "status": "drift"},
         {"model": "segments", "model_version": "1", "kind": "score", "name": "*",
          "psi": None, "threshold": 0.2, "status": "no_reference"},
     ]  # fmt: skip
@@ -141,8 +143,11 @@ def test_the_summary_warns_of_drift_and_names_the_report(
     (folder / "manifest.json").write_text(json.dumps(manifest))
     lines = summary(load_settings(), "2026-03-31").splitlines()
     assert (
-        "WARNING: drift: churn feature sessions_90d PSI 2.346 (threshold 0.2) against the "
-        "training data of version 4"
+        "WARNING: drift: churn: 2 of its features and scores at or above PSI 0.2 against the "
+        "training data of version 4, the largest feature sessions_90d 2.346 (report.html)"
     ) in lines
-    assert any(line.startswith("WARNING: drift: segments score * no reference") for line in lines)
+    assert (
+        "WARNING: drift: segments version 1 has no reference distribution; drift not measured"
+    ) in lines
+    assert sum(line.startswith("WARNING: drift") for line in lines) == 2
     assert f"Report: {folder}/report.html (opens offline)" in lines
