@@ -36,6 +36,7 @@ import base64
 import html
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -50,6 +51,8 @@ from warehouse.audiences import Audience
 from warehouse.export.layout import MANIFEST, REPORT
 from warehouse.export.sql import table_exists
 from warehouse.files import sha256_file
+
+log = logging.getLogger(__name__)
 
 SECTIONS = ("audiences", "lift", "models", "drift", "loads")
 NO_LIFT = "No lift computed yet"
@@ -148,13 +151,34 @@ def audience_sizes(
     return Table(columns, rows, ("audience",))
 
 
+#: The columns of marts.audience_lift a row is picked by.
+LIFT_KEYS = ("audience", "channel", "window_days", "run_date", "window_closed")
+
+
 def lift(con: duckdb.DuckDBPyConnection, run_date: str) -> Table | None:
     """Per audience, channel and window: the latest closed window's lift up to the run
     date, else the latest open one; None when ``marts.audience_lift`` is missing or has
-    no row up to the run date."""
+    no row up to the run date.
+
+    Raises:
+        ValueError: The table lacks a column a row is picked by.
+    """
     if not table_exists(con, "marts", "audience_lift"):
         return None
-    columns = ", ".join(LIFT_COLUMNS)
+    existing = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'audience_lift'"
+        ).fetchall()
+    }
+    missing = [c for c in LIFT_KEYS if c not in existing]
+    if missing:
+        raise ValueError(f"marts.audience_lift has no column {', '.join(missing)}")
+    absent = [c for c in LIFT_COLUMNS if c not in existing]
+    if absent:
+        log.warning("marts.audience_lift has no %s; the report leaves them out", ", ".join(absent))
+    columns = ", ".join(c for c in LIFT_COLUMNS if c in existing)
     table = _query(
         con,
         f"""
@@ -317,6 +341,9 @@ def _audiences_plot(sizes: Table) -> str:
 
 def _lift_plot(table: Table) -> str:
     at = {c: i for i, c in enumerate(table.columns)}
+    needed = ("conversion_diff", "conversion_ci_low", "conversion_ci_high")
+    if any(c not in at for c in needed):
+        return ""
     rows = [r for r in table.rows if r[at["conversion_diff"]] is not None]
     if not rows:
         return ""

@@ -235,3 +235,23 @@ def test_the_previous_night_comes_from_the_latest_earlier_folder(
     parsed = parse_report((staging / "report.html").read_text())
     news = _rows(parsed.sections["audiences"].tables[0], "audience")["news",]
     assert (news["previous_treated"], news["change"]) == ("21", "6")
+
+
+def test_a_lift_table_without_its_key_columns_fails_and_extra_columns_are_optional(
+    warehouse: Path,
+) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table marts.audience_lift as select date '2026-03-01' as run_date, "
+            "'news' as audience, 'email' as channel, 7 as window_days, true as window_closed, "
+            "10 as treated_n, 0.01 as conversion_diff"
+        )
+    lift = parse_report(_report(warehouse)).sections["lift"].tables[0]
+    assert lift == [
+        {"audience": "news", "channel": "email", "window_days": "7", "run_date": "2026-03-01",
+         "window_closed": "true", "treated_n": "10", "conversion_diff": "0.01"}
+    ]  # fmt: skip
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.audience_lift drop column window_closed")
+    with pytest.raises(ValueError, match="no column window_closed"):
+        _report(warehouse)
