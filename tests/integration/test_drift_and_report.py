@@ -234,8 +234,9 @@ def test_an_erasure_rewrite_keeps_the_report_and_its_digest(shifted: Path) -> No
     manifest = json.loads((folder / MANIFEST).read_text())
     person = _query(
         shifted,
+        # an email audience: its files carry person ids (ads files carry hashes only)
         "select person_id from audiences.membership where run_date = ? and not is_control "
-        "order by person_id limit 1",
+        "and audience = 'product_recommendations' order by person_id limit 1",
         [RUN_DATE],
     )[0][0]
     changed = remove_people(shifted / "exports", {None: [person]})
