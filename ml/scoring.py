@@ -15,14 +15,21 @@ import importlib
 import time
 from typing import Any
 
-from ml import tracking
+from ml import drift, tracking
 from ml.registry import MODELS
 from warehouse.settings import Settings
 
 #: Tag of an MLflow run that scored without training.
 SCORING_ONLY_TAG = "scoring_only"
 #: Keys of a training night's result that describe that night, not the version.
-_OF_THAT_NIGHT = ("promoted", "train_seconds", "fit_seconds", "rows_withdrawn", "skipped")
+_OF_THAT_NIGHT = (
+    "promoted",
+    "train_seconds",
+    "fit_seconds",
+    "rows_withdrawn",
+    "skipped",
+    *drift.RESULT_KEYS,
+)
 
 
 def score_with(

@@ -165,6 +165,20 @@ def log_dict(data: dict[str, Any] | list[Any], filename: str) -> None:
     mlflow.log_dict(data, filename)
 
 
+def load_version_dict(ref: ModelRef, filename: str) -> dict[str, Any] | None:
+    """A JSON artifact of the run that trained a registered version; None if it has none.
+
+    A version registered again by fingerprint points at the run that first trained it.
+    """
+    run_id = MlflowClient().get_model_version(ref.name, ref.version).run_id
+    if not run_id:
+        return None
+    try:
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{filename}")
+    except (MlflowException, OSError):
+        return None
+
+
 def log_table(frame: pd.DataFrame, filename: str) -> None:
     """Store a small frame as a JSON table artifact of the active run."""
     mlflow.log_table(frame, filename)

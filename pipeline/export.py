@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 from pipeline.errors import DataError
 from warehouse.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
 
 
 def stage_and_audit(
@@ -19,9 +23,14 @@ def stage_and_audit(
     Returns:
         ``staging_dir`` (for :func:`publish`) and the treated rows per audience.
 
+    A feature or score that drifted from its model's training data (the manifest's
+    ``drift``) is logged and returned as ``drift``; with ``PZ_DRIFT_FAIL=1`` it fails
+    the step instead, so nothing is published.
+
     Raises:
-        DataError: The marts were built for another date, or the audit failed (then
-            nothing is published and the staged folder is kept).
+        DataError: The marts were built for another date, the audit failed, or drift
+            with ``PZ_DRIFT_FAIL=1`` (then nothing is published and the staged folder,
+            its report included, is kept).
     """
     from warehouse.audiences import load_audiences
     from warehouse.db import read_pipeline_vars
@@ -51,7 +60,31 @@ def stage_and_audit(
         )
     except AuditError as exc:
         raise DataError(str(exc)) from exc
-    return {"staging_dir": str(staging), **report}
+    drift = _drift(staging, settings)
+    return {"staging_dir": str(staging), **report, **({"drift": drift} if drift else {})}
+
+
+def _drift(staging: Path, settings: Settings) -> list[str]:
+    """The night's drift as the manifest lists it; raises with ``PZ_DRIFT_FAIL=1``."""
+    from warehouse.export.manifest import read_pending
+
+    found = [
+        f"{d['model']} {d['kind']} {d['name']}"
+        + (f" PSI {d['psi']:.3f}" if d["psi"] is not None else " (no reference)")
+        for d in read_pending(staging).get("drift", [])
+    ]
+    if not found:
+        return []
+    told = "; ".join(found)
+    if settings.drift_fail:
+        raise DataError(
+            f"drift from the models' training data (PSI >= {settings.drift_psi_warn}): {told}; "
+            f"PZ_DRIFT_FAIL=1, so nothing is published (staged files and report kept in "
+            f"{staging}); retrain, check the marts, or unset PZ_DRIFT_FAIL to publish with "
+            "a warning"
+        )
+    log.warning("drift from the models' training data (published all the same): %s", told)
+    return found
 
 
 def publish(staging_dir: str, settings: Settings | None = None) -> str:

@@ -25,6 +25,8 @@ TrainAndScore = Callable[..., dict[str, Any]]
 
 #: The warehouse table of the models a night skipped (a dbt model, ml_model_skips).
 SKIPS_TABLE = "ml.model_skips"
+#: The warehouse table of what each model reported (a dbt model, ml_model_metrics).
+METRICS_TABLE = "ml.model_metrics"
 
 
 class _Registry(Mapping[str, TrainAndScore]):
@@ -161,6 +163,39 @@ def keep_night_result(model: str, result: dict[str, Any], settings: Settings) ->
         save_night_result(ModelRef(model, str(version)), result, settings.mlflow_tracking_uri)
 
 
+def record_metrics(model: str, run_date: str, result: Mapping[str, Any], settings: Settings) -> int:
+    """Replace the model's rows of the run date in ``ml.model_metrics`` with every
+    numeric entry of its result (booleans as 1 and 0); the run report reads them."""
+    import math
+
+    import pyarrow as pa
+
+    from warehouse import db
+
+    numbers = {
+        key: float(value)
+        for key, value in sorted(result.items())
+        if isinstance(value, int | float) and math.isfinite(float(value))
+    }
+    version = result.get("champion_version")
+    n = len(numbers)
+    data = pa.table(
+        {
+            "run_date": pa.array([dt.date.fromisoformat(run_date)] * n, pa.date32()),
+            "model": pa.array([model] * n, pa.string()),
+            "model_version": pa.array([None if version is None else str(version)] * n, pa.string()),
+            "metric": pa.array(list(numbers), pa.string()),
+            "value": pa.array(list(numbers.values()), pa.float64()),
+        }
+    )
+    return db.replace_rows(
+        METRICS_TABLE,
+        {"run_date": dt.date.fromisoformat(run_date), "model": model},
+        data,
+        settings.duckdb_path,
+    )
+
+
 def score(
     model: str, run_date: str, settings: Settings | None = None, retrain: bool = False
 ) -> dict[str, Any]:
@@ -178,7 +213,8 @@ def score(
     the audiences that needed the model. The rest of the night goes on. A model that
     trained but fails its quality gate (:mod:`pipeline.quality`: below its floor or
     its baseline on the holdout) is skipped the same way, its scores of the night
-    withdrawn.
+    withdrawn. The numbers of the result go to ``ml.model_metrics``; a model's drift
+    from its training data (:mod:`ml.drift`) is part of the result (``drifted``).
 
     Args:
         model: A name of :data:`MODELS`.
@@ -238,6 +274,10 @@ def score(
         log.warning("%s skipped on %s: %s", model, run_date, skip.reason)
         track_skip(model, run_date, skip.reason, settings.mlflow_tracking_uri)
         record_skip(model, run_date, skip.reason, settings)
+        record_metrics(model, run_date, {}, settings)
+        from ml.drift import clear
+
+        clear(model, dt.date.fromisoformat(run_date), settings)
         return {"skipped": skip.reason}
     except ValueError as exc:
         reason = " ".join(str(exc).split())[:300]
@@ -258,7 +298,9 @@ def score(
         track_skip(model, run_date, reason, settings.mlflow_tracking_uri)
         record_skip(model, run_date, reason, settings)
         result = {**result, "skipped": reason, "rows_withdrawn": withdrawn}
+        record_metrics(model, run_date, result, settings)
         return json.loads(json.dumps(result, default=str))
     record_skip(model, run_date, None, settings)
+    record_metrics(model, run_date, result, settings)
     log.info("%s: %s", model, result)
     return json.loads(json.dumps(result, default=str))

@@ -286,6 +286,29 @@ def failure_reason(log: Path) -> str | None:
     return reasons[-1] if reasons else None
 
 
+def drift_lines(drift: list[dict]) -> list[str]:
+    """One warning per model with drift (the manifest's ``drift``): how many columns, the
+    largest, and the version whose training data they were compared with."""
+    lines = []
+    for model in dict.fromkeys(entry["model"] for entry in drift):
+        entries = [e for e in drift if e["model"] == model]
+        measured = [e for e in entries if e["psi"] is not None]
+        if not measured:
+            lines.append(
+                f"WARNING: drift: {model} version {entries[0]['model_version']} has no "
+                "reference distribution; drift not measured"
+            )
+            continue
+        worst = max(measured, key=lambda e: e["psi"])
+        lines.append(
+            f"WARNING: drift: {model}: {len(measured)} of its features and scores at or above "
+            f"PSI {worst['threshold']} against the training data of version "
+            f"{worst['model_version']}, the largest {worst['kind']} {worst['name']} "
+            f"{worst['psi']:.3f} (report.html)"
+        )
+    return lines
+
+
 def summary(settings: Settings, run_date: str) -> str:
     """What the run produced and how to look at it."""
     folder = settings.export_dir / run_date
@@ -306,10 +329,13 @@ def summary(settings: Settings, run_date: str) -> str:
         for entry in manifest["files"]:
             if "warning" in entry:
                 lines.append(f"WARNING: {entry['file']}: {entry['warning']}")
+        lines += drift_lines(manifest.get("drift", []))
         lines.append(
             f"Files: {folder}/<audience>.parquet|csv, <audience>.<tool>.csv (docs/exports.md) "
             "and manifest.json"
         )
+        if manifest.get("report"):
+            lines.append(f"Report: {folder}/{manifest['report']['file']} (opens offline)")
     else:
         lines.append(f"No published exports in {folder}.")
     venv = Path(sys.executable).parent

@@ -20,6 +20,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "8GB"
 DEFAULT_EXPORT_FILE_MODE = 0o600
 DEFAULT_LOAD_EARLIEST_DATE = dt.date(1970, 1, 1)
+DEFAULT_DRIFT_PSI_WARN = 0.2
 SCHEMA_DRIFT_MODES = ("warn", "fail")
 
 
@@ -48,6 +49,11 @@ class Settings:
         person_id_key_file: The deployment's secret that person ids are keyed with
             (``PZ_PERSON_ID_KEY_FILE``, ``$PZ_HOME/secrets/person_id.key`` by default);
             created owner-only by the first load, never committed.
+        drift_psi_warn: The population stability index at or above which a model
+            feature or score has drifted from the training data of the version that
+            scored it (``PZ_DRIFT_PSI_WARN``, 0.2 by default); the night warns.
+        drift_fail: Whether drift fails the night before its exports are published
+            (``PZ_DRIFT_FAIL=1``) instead of warning.
     """
 
     home: Path
@@ -61,6 +67,8 @@ class Settings:
     load_earliest_date: dt.date = DEFAULT_LOAD_EARLIEST_DATE
     load_schema_drift: str = "warn"
     person_id_key_file: Path | None = None
+    drift_psi_warn: float = DEFAULT_DRIFT_PSI_WARN
+    drift_fail: bool = False
 
     @property
     def mlflow_dir(self) -> Path:
@@ -109,7 +117,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         The resolved settings; paths are absolute.
 
     Raises:
-        ValueError: ``PZ_LOAD_EARLIEST_DATE`` or ``PZ_LOAD_SCHEMA_DRIFT`` is malformed.
+        ValueError: ``PZ_LOAD_EARLIEST_DATE``, ``PZ_LOAD_SCHEMA_DRIFT``,
+            ``PZ_DRIFT_PSI_WARN`` or ``PZ_DRIFT_FAIL`` is malformed.
     """
     env = dict(os.environ if env is None else env)
     home = _path(env, "PZ_HOME", REPO_ROOT / "data")
@@ -126,7 +135,29 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         load_earliest_date=_date(env, "PZ_LOAD_EARLIEST_DATE", DEFAULT_LOAD_EARLIEST_DATE),
         load_schema_drift=_choice(env, "PZ_LOAD_SCHEMA_DRIFT", SCHEMA_DRIFT_MODES),
         person_id_key_file=_path(env, "PZ_PERSON_ID_KEY_FILE", home / "secrets" / "person_id.key"),
+        drift_psi_warn=_positive(env, "PZ_DRIFT_PSI_WARN", DEFAULT_DRIFT_PSI_WARN),
+        drift_fail=_flag(env, "PZ_DRIFT_FAIL"),
     )
+
+
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise ValueError(f"{name} must be a positive number such as 0.2, got {value!r}")
+    return number
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = (env.get(name) or "0").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise ValueError(f"{name} must be 1 or 0, got {env[name]!r}")
+    return value in ("1", "true", "yes")
 
 
 def _date(env: dict[str, str], name: str, default: dt.date) -> dt.date:

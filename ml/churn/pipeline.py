@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import plots, tracking
+from ml import drift, plots, tracking
 from ml.churn import btyd
 from ml.churn.data import LABEL, load_horizon_days, load_scoring_frame, load_training_frame
 from ml.churn.model import (
@@ -102,15 +102,19 @@ def score_population(
     purchases: dict[dt.date, Any] | None = None,
     horizon_days: int | None = None,
     seed: int = 42,
+    reference: dict[str, Any] | None = None,
+    trained_version: str | None = None,
 ) -> dict[str, Any]:
     """Score ``marts.churn_scoring_population`` with ``scorer`` into ml.churn_scores.
 
     The BTYD features of the run date come from ``purchases`` (the BG/NBD fits of a
     training night) or, on a night that only scores, from a BG/NBD fit on the run
-    date's summaries, as a training night makes for its own scoring.
+    date's summaries, as a training night makes for its own scoring. Drift against
+    the scoring version's training data is measured (:func:`ml.drift.measure`;
+    ``reference`` and ``trained_version`` on a training night).
 
     Returns:
-        ``rows_written`` and the share of people in each risk band.
+        ``rows_written``, the share of people in each risk band and the drift keys.
     """
     path = settings.duckdb_path
     if horizon_days is None:
@@ -121,6 +125,16 @@ def score_population(
         load_scoring_frame(run_date, path), purchases, horizon_days, cutoff=run_date
     )
     output = score_frame(scorer, population, run_date, version)
+    drifted = drift.measure(
+        MODEL_NAME,
+        run_date,
+        version,
+        population,
+        {"churn_probability": output["churn_probability"]},
+        settings,
+        reference,
+        trained_version,
+    )
     rows = db.replace_partition(
         OUTPUT_TABLE,
         "run_date",
@@ -132,6 +146,7 @@ def score_population(
     return {
         "rows_written": rows,
         **{f"share_{band}_risk": float(bands.get(band, 0.0)) for _, band in RISK_BANDS},
+        **drifted,
     }
 
 
@@ -328,9 +343,22 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        rows = score_population(
-            scorer, run_date, settings, decision.champion.version, purchases, horizon_days
-        )["rows_written"]
+        trained_on = pd.concat([fit, valid], ignore_index=True)
+        reference = drift.reference_of(
+            trained_on, features, {"churn_probability": model.predict_proba(trained_on)}
+        )
+        scored = score_population(
+            scorer,
+            run_date,
+            settings,
+            decision.champion.version,
+            purchases,
+            horizon_days,
+            reference=reference,
+            trained_version=decision.new.version,
+        )
+        rows = scored["rows_written"]
+        drifted = {k: scored[k] for k in drift.RESULT_KEYS if k in scored}
         tracking.log_metrics({"rows_scored": rows, "total_seconds": time.perf_counter() - started})
     log.info(
         "churn: holdout AUC %s; deploying %s (%+.4f over BTYD), %d people scored with version %s",
@@ -355,4 +383,5 @@ def train_and_score(
         "promoted": decision.promoted,
         "rows_written": rows,
         "train_seconds": round(train_seconds, 2),
+        **drifted,
     }

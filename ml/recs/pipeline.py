@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import plots, tracking
+from ml import drift, plots, tracking
 from ml.errors import NotEnoughData
 from ml.recs.data import load_interactions, load_people, load_popularity, load_products, load_split
 from ml.recs.model import KINDS, Matrix, RecsModel, evaluate, make_recommender
@@ -30,6 +30,20 @@ K = 10
 EVAL_USERS = 30_000
 #: Kinds fitted on purchases only (everything else on the weighted interactions).
 ON_PURCHASES = ("popular",)
+
+
+#: People whose recommendations describe a new version's scores when it does not score
+#: the night itself (the reference of its score distribution).
+DRIFT_SAMPLE = 5_000
+
+
+def person_activity(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Per person: products interacted with and total interaction weight (the input's
+    shape that drift is measured on; the recommender's own input is the whole matrix)."""
+    grouped = interactions.groupby("person_id", sort=True, observed=True)
+    return pd.DataFrame(
+        {"products": grouped["product_id"].count(), "weight": grouped["weight"].sum()}
+    ).reset_index()
 
 
 def _ratio(value: float, baseline: float) -> float:
@@ -108,6 +122,8 @@ def score_population(
     settings: Settings,
     version: str,
     interactions: pd.DataFrame | None = None,
+    reference: dict[str, Any] | None = None,
+    trained_version: str | None = None,
 ) -> dict[str, Any]:
     """Ten recommendations per person of ``marts.dim_customers`` into ml.recommendations.
 
@@ -116,9 +132,13 @@ def score_population(
     or an inactive product; everyone else, and every list it leaves short, is filled
     from their preferred category's popular products.
 
+    Drift against the scoring version's training data is measured on each person's
+    activity and the model's scores (:func:`ml.drift.measure`; ``reference`` and
+    ``trained_version`` on a training night).
+
     Returns:
-        ``rows_written``, ``people`` and ``share_popular`` (of the rows, those filled
-        by popularity).
+        ``rows_written``, ``people``, ``share_popular`` (of the rows, those filled by
+        popularity) and the drift keys.
     """
     path = settings.duckdb_path
     if interactions is None:
@@ -132,6 +152,17 @@ def score_population(
     active = set(products.loc[products["is_active"], "product_id"])
     exclude = np.flatnonzero(~pd.Series(scorer.item_ids).isin(active).to_numpy())
     recs = scorer.recommend_ids(people["person_id"].to_numpy(), seen_all, exclude, K)
+    activity = person_activity(interactions)
+    drifted = drift.measure(
+        MODEL_NAME,
+        run_date,
+        version,
+        activity,
+        {"score": recs["score"]},
+        settings,
+        reference,
+        trained_version,
+    )
     output = fill_popular(
         recs,
         people,
@@ -154,6 +185,7 @@ def score_population(
         "rows_written": rows,
         "people": int(output["person_id"].nunique()) if rows else 0,
         "share_popular": float((output["source"] == "popular").mean()) if rows else 0.0,
+        **drifted,
     }
 
 
@@ -302,10 +334,26 @@ def train_and_score(
             ref, results[best][metric], evaluate_champion, "precision_at_10", run_date=str(run_date)
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
+        purchased = interactions.loc[
+            interactions["purchase_count"] > 0, ["person_id", "product_id"]
+        ].astype(object)
+        seen_new = Matrix.build(purchased, None, model.user_ids, model.item_ids).values
+        drift_sample = model.user_ids[sample_rows(len(model.user_ids), DRIFT_SAMPLE, seed)]
+        trained = model.recommend_ids(drift_sample, seen_new, None, K)
+        reference = drift.reference_of(
+            person_activity(interactions), ["products", "weight"], {"score": trained["score"]}
+        )
         scored = score_population(
-            scorer, run_date, settings, decision.champion.version, interactions
+            scorer,
+            run_date,
+            settings,
+            decision.champion.version,
+            interactions,
+            reference=reference,
+            trained_version=decision.new.version,
         )
         rows, share_popular = scored["rows_written"], scored["share_popular"]
+        drifted = {k: scored[k] for k in drift.RESULT_KEYS if k in scored}
         tracking.log_metrics(
             {
                 "rows_scored": rows,
@@ -328,4 +376,5 @@ def train_and_score(
         "people": scored["people"],
         "share_popular": share_popular,
         "train_seconds": round(train_seconds, 2),
+        **drifted,
     }

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import plots, tracking
+from ml import drift, plots, tracking
 from ml.errors import NotEnoughData
 from ml.features import CATEGORY_PREFIX, ID_COLUMN, align
 from ml.segments.data import CENTROIDS_TABLE, load_features, load_previous_centroids
@@ -103,6 +103,8 @@ def score_population(
     settings: Settings,
     version: str,
     frame: pd.DataFrame | None = None,
+    reference: dict[str, Any] | None = None,
+    trained_version: str | None = None,
 ) -> dict[str, Any]:
     """Assign everyone of ``marts.customer_features`` to a segment of ``scorer``.
 
@@ -110,15 +112,28 @@ def score_population(
     stay those of the previous night's centroids where they match, :func:`assign`) and
     logs the cluster profiles to the active MLflow run.
 
+    Drift against the scoring version's training data is measured
+    (:func:`ml.drift.measure`; ``reference`` and ``trained_version`` on a training night).
+
     Returns:
-        ``rows_written``, ``segments`` (id -> "name (size)") and ``table`` (the profile
-        of each segment, a frame: for the caller's own use).
+        ``rows_written``, ``segments`` (id -> "name (size)"), ``table`` (the profile of
+        each segment, a frame: for the caller's own use) and the drift keys.
     """
     path = settings.duckdb_path
     if frame is None:
         frame = load_features(run_date, path)
     previous = load_previous_centroids(run_date, path)
     people, table = assign(scorer, frame, previous)
+    drifted = drift.measure(
+        MODEL_NAME,
+        run_date,
+        version,
+        frame,
+        {"distance": people["distance"]},
+        settings,
+        reference,
+        trained_version,
+    )
     ratios = table[[c for c in PROFILE_COLUMNS if c in table.columns]]
     overall = frame.reindex(columns=ratios.columns).astype(float).mean().replace(0, np.nan)
     ratios = (ratios / overall).fillna(1.0)
@@ -160,6 +175,7 @@ def score_population(
             int(i): f"{row['segment_name']} ({int(row['size'])})" for i, row in table.iterrows()
         },
         "table": table,
+        **drifted,
     }
 
 
@@ -271,8 +287,20 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        scored = score_population(scorer, run_date, settings, decision.champion.version, frame)
+        reference = drift.reference_of(
+            frame, model.features, {"distance": model.distance(frame, model.predict(frame))}
+        )
+        scored = score_population(
+            scorer,
+            run_date,
+            settings,
+            decision.champion.version,
+            frame,
+            reference=reference,
+            trained_version=decision.new.version,
+        )
         rows, table = scored["rows_written"], scored["table"]
+        drifted = {k: scored[k] for k in drift.RESULT_KEYS if k in scored}
         tracking.log_metrics(
             {
                 "rows_scored": rows,
@@ -291,4 +319,5 @@ def train_and_score(
         "segments": scored["segments"],
         "rows_written": rows,
         "train_seconds": round(train_seconds, 2),
+        **drifted,
     }

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ml import tracking
+from ml import drift, tracking
 from ml.errors import NotEnoughData
 from ml.features import ID_COLUMN
 from ml.value import bgnbd
@@ -63,16 +63,31 @@ def score_population(
     settings: Settings,
     version: str,
     frame: pd.DataFrame | None = None,
+    reference: dict[str, Any] | None = None,
+    trained_version: str | None = None,
 ) -> dict[str, Any]:
     """Score everyone of ``marts.customer_rfm`` with ``scorer`` into ml.customer_value.
 
+    Drift against the scoring version's training data is measured
+    (:func:`ml.drift.measure`; ``reference`` and ``trained_version`` on a training night).
+
     Returns:
-        ``rows_written`` and the mean probability alive, mean expected purchases in 90
-        days, total and median CLV.
+        ``rows_written``, the mean probability alive, mean expected purchases in 90
+        days, total and median CLV, and the drift keys.
     """
     if frame is None:
         frame = load_summary(settings.duckdb_path)
     output = score_frame(scorer, frame, run_date, version)
+    drifted = drift.measure(
+        MODEL_NAME,
+        run_date,
+        version,
+        frame,
+        {"clv": output["clv"]},
+        settings,
+        reference,
+        trained_version,
+    )
     rows = db.replace_partition(
         OUTPUT_TABLE,
         "run_date",
@@ -88,6 +103,7 @@ def score_population(
         ),
         "total_clv": float(output["clv"].sum()),
         "median_clv": float(np.median(output["clv"])) if rows else 0.0,
+        **drifted,
     }
 
 
@@ -192,8 +208,19 @@ def train_and_score(
             run_date=str(run_date),
         )
         scorer = model if decision.promoted else tracking.load_model(decision.champion)
-        summary = score_population(scorer, run_date, settings, decision.champion.version, frame)
+        trained = score_frame(model, frame, run_date, ref.version)
+        reference = drift.reference_of(frame, list(SUMMARY_COLUMNS), {"clv": trained["clv"]})
+        summary = score_population(
+            scorer,
+            run_date,
+            settings,
+            decision.champion.version,
+            frame,
+            reference=reference,
+            trained_version=decision.new.version,
+        )
         rows = summary.pop("rows_written")
+        drifted = {k: summary.pop(k) for k in drift.RESULT_KEYS if k in summary}
         tracking.log_metrics(
             {**summary, "rows_scored": rows, "total_seconds": time.perf_counter() - started}
         )
@@ -215,4 +242,5 @@ def train_and_score(
         "promoted": decision.promoted,
         "rows_written": rows,
         "fit_seconds": round(fit_seconds, 2),
+        **drifted,
     }

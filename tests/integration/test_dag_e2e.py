@@ -48,7 +48,10 @@ def test_dag_run_publishes_every_audience(nightly: Path) -> None:
     expected = {f.name for a in audiences for f in export_files(a)}
     assert {f"{a.name}.{fmt}" for a in audiences for fmt in ("parquet", "csv")} <= expected
     ledger = set(merges_files())
-    assert {p.name for p in folder.iterdir()} == expected | ledger | {"manifest.json"}
+    assert {p.name for p in folder.iterdir()} == expected | ledger | {
+        "manifest.json",
+        "report.html",
+    }
     assert not list((nightly / "exports").glob(".tmp-*"))
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["run_date"] == RUN_DATE

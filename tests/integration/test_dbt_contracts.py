@@ -24,6 +24,8 @@ ML_TABLES = {
     "recommendations",
     "model_skips",
     "customer_value",
+    "feature_drift",
+    "model_metrics",
 }
 
 

@@ -210,7 +210,8 @@ def test_published_folder_is_a_private_version(settings: Settings) -> None:
     assert stat.S_IMODE((settings.export_dir / ".versions").stat().st_mode) == 0o700
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()}
     audiences = load_audiences(settings.dbt_target_dir / "manifest.json")
-    assert len(modes) == sum(len(export_files(a)) for a in audiences) + len(merges_files()) + 1
+    # the audience files, the merge ledger, the manifest and the run report
+    assert len(modes) == sum(len(export_files(a)) for a in audiences) + len(merges_files()) + 2
     assert set(modes.values()) == {0o600}
 
 

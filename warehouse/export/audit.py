@@ -6,7 +6,8 @@ an erasure request in staging may be exported, nor anyone in ``marts.email_suppr
 in an email file, no control-group member either, the
 email frequency cap must hold, ads files must carry no plaintext PII, no CSV text cell
 may start a spreadsheet formula, and every file must have the declared columns and the
-digest the manifest lists.
+digest the manifest lists. The run report must be listed, fetch nothing from outside
+the page and name no person (:func:`~warehouse.export.report.audit_report`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,15 @@ from typing import Any
 
 from warehouse.audiences import Audience, load_audiences
 from warehouse.export.checks import audit_file, audit_frequency_cap
-from warehouse.export.layout import PENDING_MANIFEST, export_files, listed_files, merges_files
+from warehouse.export.layout import (
+    PENDING_MANIFEST,
+    REPORT,
+    export_files,
+    listed_files,
+    merges_files,
+)
 from warehouse.export.manifest import read_pending
+from warehouse.export.report import audit_report
 from warehouse.export.sql import connect_reproducible, quote, table_exists
 from warehouse.files import sha256_file
 
@@ -72,7 +80,7 @@ def audit_exports(
     run_date = manifest["run_date"]
     findings: list[str] = []
     expected_files = {f.name for a in audiences for f in export_files(a)}
-    expected_files |= set(merges_files())
+    expected_files |= {*merges_files(), REPORT}
     present = {p.name for p in staging.iterdir() if p.name != PENDING_MANIFEST}
     if present - expected_files:
         findings.append(f"unexpected files: {sorted(present - expected_files)}")
@@ -85,6 +93,13 @@ def audit_exports(
             findings.append(f"{name}: not as listed in the manifest")
     rows_by_audience: dict[str, int] = {}
     with connect_reproducible(duckdb_path) as con:
+        report = staging / REPORT
+        if not report.is_file() or REPORT not in listed:
+            findings.append(f"{REPORT}: missing or not listed in the manifest")
+        elif listed[REPORT]["sha256"] != sha256_file(report):
+            findings.append(f"{REPORT}: not as listed in the manifest")
+        else:
+            findings += audit_report(con, report)
         erasure = table_exists(con, "staging", "stg_privacy__erasure_requests")
         if not erasure:
             log.warning("staging.stg_privacy__erasure_requests is missing: erasure not checked")

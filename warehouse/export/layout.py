@@ -24,6 +24,9 @@ STAGING_PREFIX = ".tmp-"
 #: file per format: which person ids were merged into which, and when.
 MERGES_STEM = "person_id_merges"
 MERGES_COLUMNS = ["old_person_id", "new_person_id", "merged_on"]
+#: The night's run report (:mod:`warehouse.export.report`), listed as the manifest's
+#: ``report`` entry.
+REPORT = "report.html"
 
 
 def merges_files() -> list[str]:
@@ -32,8 +35,10 @@ def merges_files() -> list[str]:
 
 
 def listed_files(manifest: dict) -> list[dict]:
-    """Every file entry of a manifest: the audience files and the merge ledger."""
-    return [*manifest.get("files", []), *manifest.get("person_id_merges", [])]
+    """Every file entry of a manifest: the audience files, the merge ledger and the
+    run report."""
+    report = [manifest["report"]] if manifest.get("report") else []
+    return [*manifest.get("files", []), *manifest.get("person_id_merges", []), *report]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The model versions are discovered from the warehouse catalog (every table of schema
 ``ml`` that has ``run_date`` and ``model_version`` columns), so a new model's scores
-are listed without naming the model here.
+are listed without naming the model here; a table with a ``model`` column is a log
+kept per model (``ml.feature_drift``, ``ml.model_metrics``), not scores, and is not
+listed.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ def model_versions(con: duckdb.DuckDBPyConnection, run_date: str) -> dict[str, l
         r[0]
         for r in con.execute(
             "select table_name from information_schema.columns "
-            "where table_schema = 'ml' and column_name in ('run_date', 'model_version') "
-            "group by table_name having count(distinct column_name) = 2 order by table_name"
+            "where table_schema = 'ml' and column_name in ('run_date', 'model_version', 'model') "
+            "group by table_name having count(distinct column_name) = 2 "
+            "and count(*) filter (where column_name = 'model') = 0 order by table_name"
         ).fetchall()
     ]
     versions: dict[str, list[str]] = {}
@@ -84,6 +87,20 @@ def deliveries(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def drifted(con: duckdb.DuckDBPyConnection, run_date: str) -> list[dict[str, Any]]:
+    """The model features and scores of the night at or above their drift threshold
+    (``ml.feature_drift``), and the models whose scoring version had no reference."""
+    if not table_exists(con, "ml", "feature_drift"):
+        return []
+    rows = con.execute(
+        "select model, model_version, kind, name, psi, threshold, status from ml.feature_drift "
+        "where run_date = ? and status <> 'ok' order by model, kind, name",
+        [run_date],
+    ).fetchall()
+    keys = ("model", "model_version", "kind", "name", "psi", "threshold", "status")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def write_pending(
     staging: Path,
     run_date: str,
@@ -95,12 +112,15 @@ def write_pending(
     seen: list[dict[str, Any]] | None = None,
     skipped: dict[str, str] | None = None,
     merges: list[dict[str, Any]] | None = None,
+    report: dict[str, Any] | None = None,
+    drift: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write the manifest into the staged folder under its pending (hidden) name.
 
     ``skipped`` (model -> reason) goes in as ``skipped_models``; the files of an
     audience that needs a skipped model carry ``empty_because``. ``merges`` lists the
-    merge-ledger files (``person_id_merges``).
+    merge-ledger files (``person_id_merges``), ``report`` the run report
+    (``report.html``) and ``drift`` what :func:`drifted` found.
     """
     manifest = {
         "run_date": run_date,
@@ -110,6 +130,8 @@ def write_pending(
         "skipped_models": skipped or {},
         "deliveries": seen or [],
         "person_id_merges": merges or [],
+        "drift": drift or [],
+        **({"report": report} if report else {}),
     }
     path = staging / PENDING_MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

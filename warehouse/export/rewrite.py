@@ -10,6 +10,10 @@ hidden folder, its manifest carries the new row counts and sha256 digests (and a
 step, so a reader sees the old complete folder or the new one. Folders with none of
 the people are left as they are. The same takes people who withdrew consent for a
 channel (or are suppressed from email) out of that channel's files.
+
+The run report (``report.html``) holds aggregates only, no person, and is carried into
+the new version byte for byte, so its manifest digest stays what it was: it describes
+the night as it ran (its audience sizes are those of that night, before the rewrite).
 """
 
 from __future__ import annotations
@@ -18,13 +22,20 @@ import datetime as dt
 import json
 import logging
 import secrets
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
 
 from warehouse.export.folders import export_modes, make_private_dir, version_of
-from warehouse.export.layout import MANIFEST, PENDING_MANIFEST, STAGING_PREFIX, listed_files
+from warehouse.export.layout import (
+    MANIFEST,
+    PENDING_MANIFEST,
+    REPORT,
+    STAGING_PREFIX,
+    listed_files,
+)
 from warehouse.export.publish import publish_exports
 from warehouse.export.sql import literal, quote, read_relation
 from warehouse.files import sha256_file
@@ -92,7 +103,7 @@ def remove_people(
 
 def _rewrite(con: duckdb.DuckDBPyConnection, export_dir: Path, folder: Path) -> int:
     manifest = json.loads((folder / MANIFEST).read_text())
-    entries = listed_files(manifest)
+    entries = [entry for entry in listed_files(manifest) if entry["file"] != REPORT]
     plans = []
     for entry in entries:
         path = folder / entry["file"]
@@ -124,6 +135,9 @@ def _rewrite(con: duckdb.DuckDBPyConnection, export_dir: Path, folder: Path) -> 
         target.chmod(modes.file)
         entry["rows"] = con.execute(f"select count(*) from {read_relation(target)}").fetchone()[0]
         entry["sha256"] = sha256_file(target)
+    if manifest.get("report"):
+        shutil.copyfile(folder / REPORT, staging / REPORT)
+        (staging / REPORT).chmod(modes.file)
     manifest.setdefault("rewrites", []).append(
         {
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

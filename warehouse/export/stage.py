@@ -27,9 +27,16 @@ from warehouse.export.layout import (
     check_run_date,
     export_files,
 )
-from warehouse.export.manifest import deliveries, model_versions, skipped_models, write_pending
+from warehouse.export.manifest import (
+    deliveries,
+    drifted,
+    model_versions,
+    skipped_models,
+    write_pending,
+)
 from warehouse.export.profiles import below_minimum
 from warehouse.export.query import export_query
+from warehouse.export.report import write_report
 from warehouse.export.safe_csv import formula_cells, text_columns
 from warehouse.export.sql import connect_reproducible, literal, table_exists
 from warehouse.files import sha256_file
@@ -121,6 +128,8 @@ def stage_exports(
         merges = _stage_merges(con, staging, modes.file)
         versions = model_versions(con, run_date)
         seen = deliveries(con)
+        drift = drifted(con, run_date)
+        report = write_report(con, staging, run_date, audiences, export_dir, modes.file)
     write_pending(
         staging,
         run_date,
@@ -131,6 +140,8 @@ def stage_exports(
         seen=seen,
         skipped=skipped,
         merges=merges,
+        report=report,
+        drift=drift,
     )
     log.info("staged %d files for %s in %s", len(files), run_date, staging)
     return staging

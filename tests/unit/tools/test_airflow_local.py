@@ -119,3 +119,35 @@ def test_the_summary_warns_of_a_list_under_the_platform_minimum(
     text = summary(load_settings(), "2026-03-31")
     assert f"WARNING: vip.meta_custom_audience.csv: {warning}" in text.splitlines()
     assert text.count("WARNING") == 1
+
+
+def test_the_summary_warns_of_drift_and_names_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from tools.airflow_local import summary
+
+    monkeypatch.setenv("PZ_HOME", str(tmp_path))
+    folder = tmp_path / "exports" / "2026-03-31"
+    folder.mkdir(parents=True)
+    drift = [
+        {"model": "churn", "model_version": "4", "kind": "feature", "name": "sessions_90d",
+         "psi": 2.3456, "threshold": 0.2, "status": "drift"},
+        {"model": "churn", "model_version": "4", "kind": "feature", "name": "tenure_days",
+         "psi": 0.7, "threshold": 0.2, "status": "drift"},
+        {"model": "segments", "model_version": "1", "kind": "score", "name": "*",
+         "psi": None, "threshold": 0.2, "status": "no_reference"},
+    ]  # fmt: skip
+    manifest = {"files": [], "drift": drift, "report": {"file": "report.html"}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    lines = summary(load_settings(), "2026-03-31").splitlines()
+    assert (
+        "WARNING: drift: churn: 2 of its features and scores at or above PSI 0.2 against the "
+        "training data of version 4, the largest feature sessions_90d 2.346 (report.html)"
+    ) in lines
+    assert (
+        "WARNING: drift: segments version 1 has no reference distribution; drift not measured"
+    ) in lines
+    assert sum(line.startswith("WARNING: drift") for line in lines) == 2
+    assert f"Report: {folder}/report.html (opens offline)" in lines

@@ -271,7 +271,7 @@ def test_publish_writes_treated_rows_and_manifest(warehouse: Path, tmp_path: Pat
     final = run_all(warehouse, export_dir)
     assert final == export_dir / RUN_DATE
     assert sorted(p.name for p in final.iterdir()) == sorted(
-        [MANIFEST, "person_id_merges.csv", "person_id_merges.parquet"]
+        [MANIFEST, "person_id_merges.csv", "person_id_merges.parquet", "report.html"]
         + [f"{a.name}.{f}" for a in AUDIENCES for f in ("csv", "parquet")]
     )
     manifest = json.loads((final / MANIFEST).read_text())
@@ -540,8 +540,8 @@ def test_exports_are_owner_only_by_default(
     folders = {k for k in modes if (export_dir / k).is_dir()}
     assert {modes[k] for k in folders} == {0o700}
     assert {modes[k] for k in set(modes) - folders} == {0o600}
-    # the manifest, 2 files per audience and the merge ledger in both formats
-    assert len(modes) - len(folders) == 1 + 2 * len(AUDIENCES) + 2, modes
+    # the manifest, 2 files per audience, the merge ledger in both formats, the report
+    assert len(modes) - len(folders) == 1 + 2 * len(AUDIENCES) + 2 + 1, modes
 
 
 def test_export_file_mode_is_configurable(

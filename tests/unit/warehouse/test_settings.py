@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from warehouse.settings import REPO_ROOT, load_settings
 
 
@@ -43,3 +45,20 @@ def test_relative_paths_do_not_follow_the_working_directory(tmp_path: Path, monk
     assert s.home.is_absolute()
     monkeypatch.chdir(os.sep)
     assert load_settings({}).home == REPO_ROOT / "data"
+
+
+def test_drift_settings_default_to_warn_at_psi_0_2() -> None:
+    settings = load_settings({})
+    assert (settings.drift_psi_warn, settings.drift_fail) == (0.2, False)
+    chosen = load_settings({"PZ_DRIFT_PSI_WARN": "0.1", "PZ_DRIFT_FAIL": "1"})
+    assert (chosen.drift_psi_warn, chosen.drift_fail) == (0.1, True)
+    assert load_settings({"PZ_DRIFT_FAIL": "0"}).drift_fail is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PZ_DRIFT_PSI_WARN", "0"), ("PZ_DRIFT_PSI_WARN", "high"), ("PZ_DRIFT_FAIL", "sometimes")],
+)
+def test_malformed_drift_settings_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        load_settings({name: value})
