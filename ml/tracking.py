@@ -149,9 +149,25 @@ def log_dataset(frame: pd.DataFrame, name: str, context: str = "training") -> No
     mlflow.log_input(mlflow.data.from_pandas(features, name=name), context=context)
 
 
+#: MLflow refuses a metric name longer than this.
+MAX_METRIC_NAME = 250
+
+
+def metric_name(key: str) -> str:
+    """``key`` as MLflow accepts it: '@' spelt ``_at_``, and a name longer than
+    :data:`MAX_METRIC_NAME` (a feature named after a long category, say) cut to fit
+    with a digest of the whole name, so two long names stay apart."""
+    name = key.replace("@", "_at_")
+    if len(name) <= MAX_METRIC_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[: MAX_METRIC_NAME - 13]}-{digest}"
+
+
 def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
-    """Log a flat dict of numeric metrics to the active run (names may contain '@')."""
-    clean = {key.replace("@", "_at_"): float(value) for key, value in metrics.items()}
+    """Log a flat dict of numeric metrics to the active run (names may contain '@'
+    and be of any length: :func:`metric_name`)."""
+    clean = {metric_name(key): float(value) for key, value in metrics.items()}
     mlflow.log_metrics(clean, step=step)
 
 

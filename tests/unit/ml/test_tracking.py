@@ -167,3 +167,22 @@ def test_a_run_records_its_data_by_digest_and_schema_without_rows_or_ids(store: 
         tracking.log_dataset(frame.assign(person_id=["p_8", "p_9"]), "churn_examples")
     other = MlflowClient(store).get_run(again).inputs.dataset_inputs[0].dataset
     assert other.digest == dataset.digest
+
+
+def test_a_metric_named_after_a_long_column_is_logged_under_a_name_mlflow_accepts(
+    store: str,
+) -> None:
+    """A feature named after a long category name gave a PSI metric name over MLflow's
+    limit, and the model's step failed."""
+    from mlflow.tracking import MlflowClient
+
+    long_a = "psi.feature.category_share__" + "a" * 300
+    long_b = "psi.feature.category_share__" + "a" * 299 + "b"
+    with tracking.training_run("churn", "long names", store) as run_id:
+        tracking.log_metrics({long_a: 1.0, long_b: 2.0, "precision@10": 0.5})
+    logged = MlflowClient(store).get_run(run_id).data.metrics
+    assert logged[tracking.metric_name(long_a)] == 1.0
+    assert logged[tracking.metric_name(long_b)] == 2.0
+    assert logged["precision_at_10"] == 0.5
+    assert all(len(name) <= tracking.MAX_METRIC_NAME for name in logged)
+    assert tracking.metric_name(long_a) != tracking.metric_name(long_b)
