@@ -69,7 +69,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("value_home")
     settings = load_settings({"PZ_HOME": str(home)})
     write_customer_rfm(settings.duckdb_path)
-    dbt(["run", "--select", "ml_customer_value"], settings.duckdb_path, RUN_DATE)
+    dbt(
+        ["run", "--select", "ml_customer_value", "ml_feature_drift"], settings.duckdb_path, RUN_DATE
+    )
     tracking.init_store(settings.mlflow_tracking_uri)
     return settings
 

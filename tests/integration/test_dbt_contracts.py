@@ -116,11 +116,19 @@ def test_ml_tables_keep_their_history(manifest: dict) -> None:
         assert config["on_schema_change"] == expected, alias
 
 
-def test_no_hook_runs_on_every_command(manifest: dict) -> None:
+def test_no_hook_writes_on_every_command(manifest: dict) -> None:
     """Regression: an on-run-start hook created the ml tables on every dbt command,
-    `dbt docs generate` included."""
-    hooks = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "operation"]
-    assert hooks == []
+    `dbt docs generate` included. The one hook left records run dates, and only after
+    the commands that build (build, run, seed)."""
+    hooks = {
+        n["name"]: n["raw_code"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "operation"
+    }
+    assert list(hooks) == ["personalization-on-run-end-0"]
+    assert hooks["personalization-on-run-end-0"].strip() == "{{ record_run_dates(results) }}"
+    macro = manifest["macros"]["macro.personalization.record_run_dates"]["macro_sql"]
+    assert "flags.WHICH in ('build', 'run', 'seed')" in macro
 
 
 def test_doc_blocks_resolve(manifest: dict) -> None:
