@@ -273,16 +273,26 @@ def step_lines(settings: Settings, run_date: str) -> list[str]:
     ]
 
 
+MAX_REASON_DETAIL = 20
+
+
 def failure_reason(log: Path) -> str | None:
-    """The message the failed step gave, from the run's log (the last one, if several)."""
+    """The message the failed step gave, from the run's log (the last one, if several),
+    with the indented lines that follow it (the failed dbt nodes, for a dbt build)."""
     if not log.exists():
         return None
-    reasons = [
-        line.split(marker, 1)[1].strip()
-        for line in log.read_text(errors="replace").splitlines()
-        for marker in ("AirflowFailException: ", "DataError: ")
-        if marker in line
-    ]
+    lines = log.read_text(errors="replace").splitlines()
+    reasons = []
+    for i, line in enumerate(lines):
+        marker = next((m for m in ("AirflowFailException: ", "DataError: ") if m in line), None)
+        if marker is None:
+            continue
+        reason = [line.split(marker, 1)[1].strip()]
+        for detail in lines[i + 1 : i + 1 + MAX_REASON_DETAIL]:
+            if not detail.startswith("  ") or detail.lstrip().startswith(("File ", "^")):
+                break
+            reason.append(detail.rstrip())
+        reasons.append("\n".join(reason))
     return reasons[-1] if reasons else None
 
 

@@ -81,6 +81,15 @@ def test_the_failed_step_s_reason_is_read_from_the_log(tmp_path: Path) -> None:
         "them in /land\nmore noise\n"
     )
     assert failure_reason(log) == "no extracts have been loaded: put them in /land"
+    log.write_text(
+        "[error] Task failed: DataError: dbt build (audiences, run_date 2026-04-20) exited "
+        "with 1:\n  test.a (fail): Got 1 result\n  test.b (fail): Got 2 results\n"
+        "Traceback (most recent call last):\n  File \"x.py\", line 1\n"
+    )
+    assert failure_reason(log) == (
+        "dbt build (audiences, run_date 2026-04-20) exited with 1:\n"
+        "  test.a (fail): Got 1 result\n  test.b (fail): Got 2 results"
+    )
     log.write_text("nothing failed here\n")
     assert failure_reason(log) is None
 

@@ -4,7 +4,9 @@
     on D (from_segment) or none (from_segment null: new to the population, or the first
     night recorded); a stretch that ends on D with none after it is a departure
     (to_segment null: left the population, e.g. no longer scored). Nights up to
-    run_date only, so a backfill reads the history as it stood then. -#}
+    run_date only, so a backfill reads the history as it stood then. A new stretch
+    under the same label as the one before it (a model segment whose id changed on a
+    retrain but not its name) is not a move. -#}
 with
 
 rule_segments as (
@@ -56,6 +58,8 @@ arrivals as (
         on previous.kind = arrived.kind
         and previous.person_id = arrived.person_id
         and previous.valid_to = arrived.valid_from
+    -- A retrained model may give a segment a new id under the same name: no move.
+    where previous.segment is null or previous.segment <> arrived.segment
 ),
 
 departures as (
