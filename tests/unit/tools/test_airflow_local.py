@@ -84,7 +84,7 @@ def test_the_failed_step_s_reason_is_read_from_the_log(tmp_path: Path) -> None:
     log.write_text(
         "[error] Task failed: DataError: dbt build (audiences, run_date 2026-04-20) exited "
         "with 1:\n  test.a (fail): Got 1 result\n  test.b (fail): Got 2 results\n"
-        "Traceback (most recent call last):\n  File \"x.py\", line 1\n"
+        'Traceback (most recent call last):\n  File "x.py", line 1\n'
     )
     assert failure_reason(log) == (
         "dbt build (audiences, run_date 2026-04-20) exited with 1:\n"
