@@ -282,18 +282,17 @@ def failure_reason(log: Path) -> str | None:
     if not log.exists():
         return None
     lines = log.read_text(errors="replace").splitlines()
-    reasons = []
-    for i, line in enumerate(lines):
-        marker = next((m for m in ("AirflowFailException: ", "DataError: ") if m in line), None)
+    for i in reversed(range(len(lines))):
+        marker = next((m for m in ("AirflowFailException: ", "DataError: ") if m in lines[i]), None)
         if marker is None:
             continue
-        reason = [line.split(marker, 1)[1].strip()]
+        reason = [lines[i].split(marker, 1)[1].strip()]
         for detail in lines[i + 1 : i + 1 + MAX_REASON_DETAIL]:
             if not detail.startswith("  ") or detail.lstrip().startswith(("File ", "^")):
                 break
             reason.append(detail.rstrip())
-        reasons.append("\n".join(reason))
-    return reasons[-1] if reasons else None
+        return "\n".join(reason)
+    return None
 
 
 def drift_lines(drift: list[dict]) -> list[str]:
